@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure.Data.Tables;
+using FunctionsMfa.Functions.Storage;
+
+namespace FunctionsMfa.Functions.Events;
+
+/// <summary>Names of the audit trail's events.</summary>
+internal static class SecurityEventTypes
+{
+    public const string TotpEnrolled = "totp.enrolled";
+    public const string TotpVerified = "totp.verified";
+    public const string TotpDeleted = "totp.deleted";
+    public const string BackupCodesCreated = "backup_codes.created";
+    public const string BackupCodeUsed = "backup_code.used";
+    public const string SecondFactorFailed = "second_factor.failed";
+    public const string SecondFactorSucceeded = "second_factor.succeeded";
+    public const string UserLocked = "user.locked";
+    public const string UserUnlocked = "user.unlocked";
+    public const string MfaReset = "mfa.reset";
+    public const string PhoneAdded = "phone_number.added";
+    public const string PhoneVerified = "phone_number.verified";
+    public const string PhoneDeleted = "phone_number.deleted";
+    public const string SmsPoisoned = "sms.poisoned";
+}
+
+/// <summary>One stored audit event. <see cref="Data"/> holds small facts (strategy, remaining count), never a secret or code.</summary>
+internal sealed record SecurityEvent(string Id, string UserId, string Type, DateTimeOffset At, IReadOnlyDictionary<string, string> Data);
+
+/// <summary>
+/// The audit trail (table <c>mfaevents</c>, partition = user id). Row keys count down from the far future, so a
+/// partition query reads the newest events first. Each record is one insert.
+/// </summary>
+internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
+{
+    public async Task RecordAsync(string userId, string type, IReadOnlyDictionary<string, string>? data, CancellationToken cancellationToken)
+    {
+        var at = time.GetUtcNow();
+        var rowKey = (DateTimeOffset.MaxValue.Ticks - at.Ticks).ToString("D19", CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        var entity = new TableEntity(userId, rowKey) { ["Type"] = type, ["At"] = at };
+        foreach (var (key, value) in data ?? new Dictionary<string, string>())
+        {
+            entity["d_" + key] = value;
+        }
+
+        var table = await storage.TableAsync(MfaTables.Events);
+        await table.AddEntityAsync(entity, cancellationToken);
+    }
+
+    /// <summary>The newest events first, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<SecurityEvent>> ListAsync(string userId, int limit, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(MfaTables.Events);
+        var events = new List<SecurityEvent>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == userId, maxPerPage: limit, cancellationToken: cancellationToken))
+        {
+            var data = entity.Keys.Where(k => k.StartsWith("d_", StringComparison.Ordinal))
+                .ToDictionary(k => k[2..], k => Convert.ToString(entity[k], CultureInfo.InvariantCulture) ?? string.Empty, StringComparer.Ordinal);
+            events.Add(new SecurityEvent(entity.RowKey, userId, entity.GetString("Type") ?? string.Empty, entity.GetDateTimeOffset("At") ?? default, data));
+            if (events.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        return events;
+    }
+}

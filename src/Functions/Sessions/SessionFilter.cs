@@ -1,0 +1,39 @@
+using FunctionsMfa.Functions.Wire;
+
+namespace FunctionsMfa.Functions.Sessions;
+
+/// <summary>Endpoint metadata: the route needs a valid session token.</summary>
+internal sealed class SessionRequired
+{
+    public static readonly SessionRequired Instance = new();
+}
+
+/// <summary>
+/// Admits a caller with a valid session token on the routes marked <see cref="SessionRequired"/> and makes its
+/// <see cref="SessionPrincipal"/> available to parameter binding, which runs before endpoint filters (so this is middleware).
+/// </summary>
+internal static class SessionAuthentication
+{
+    public static IApplicationBuilder UseSessionAuthentication(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<SessionRequired>() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var token = Auth.BearerToken.From(context.Request);
+        var tokens = context.RequestServices.GetRequiredService<SessionTokens>();
+        var principal = token is null ? null : await tokens.ValidateAsync(token);
+        if (principal is null)
+        {
+            await ErrorResult.WriteAsync(context, MfaErrors.AuthenticationInvalid);
+            return;
+        }
+
+        context.Features.Set(principal);
+        await next(context);
+    });
+
+    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group) => group.WithMetadata(SessionRequired.Instance);
+}

@@ -1,0 +1,18 @@
+using System.Reflection;
+
+namespace FunctionsMfa.Functions.Sessions;
+
+/// <summary>The verified claims of the caller's session token.</summary>
+internal sealed record SessionPrincipal(string UserId, string SessionId, DateTimeOffset IssuedAt, int FirstFactorAgeMinutes, int SecondFactorAgeMinutes, IReadOnlyList<string> Amr)
+{
+    /// <summary>How long ago the second factor was verified, now; null when the session never had one.</summary>
+    public TimeSpan? SecondFactorAge(DateTimeOffset now) =>
+        SecondFactorAgeMinutes < 0 ? null : TimeSpan.FromMinutes(SecondFactorAgeMinutes) + (now - IssuedAt);
+
+    /// <summary>Minimal-API binding: set by <see cref="SessionAuthentication"/> on the routes that require a session.</summary>
+    public static ValueTask<SessionPrincipal?> BindAsync(HttpContext context, ParameterInfo parameter)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return ValueTask.FromResult(context.Features.Get<SessionPrincipal>());
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FunctionsMfa.Domain.SignIns;
+using FunctionsMfa.Functions.Users;
+
+namespace FunctionsMfa.Functions.SignIns;
+
+/// <summary>Clerk's <c>sign_in_attempt</c>, plus <c>client_token</c> (on creation) and <c>session_token</c> (on completion).</summary>
+internal sealed record SignInAttemptResource
+{
+    public string Object => "sign_in_attempt";
+
+    public required string Id { get; init; }
+
+    public required string Status { get; init; }
+
+    public required IReadOnlyList<SupportedSecondFactor> SupportedSecondFactors { get; init; }
+
+    public SecondFactorVerificationResource? SecondFactorVerification { get; init; }
+
+    public string? CreatedSessionId { get; init; }
+
+    public required long AbandonAt { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientToken { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SessionToken { get; init; }
+
+    public static SignInAttemptResource From(SignInRecord signIn, UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(signIn);
+        return new SignInAttemptResource
+        {
+            Id = signIn.Id,
+            Status = signIn.Status.ToWire(),
+            SupportedSecondFactors = signIn.Status == SignInStatus.NeedsSecondFactor ? SupportedSecondFactor.For(user) : [],
+            SecondFactorVerification = signIn.SecondFactor is { } sf ? SecondFactorVerificationResource.From(sf) : null,
+            CreatedSessionId = signIn.CreatedSessionId,
+            AbandonAt = signIn.AbandonAt.ToUnixTimeMilliseconds(),
+        };
+    }
+}
+
+internal sealed record SupportedSecondFactor(string Strategy)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PhoneNumberId { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SafeIdentifier { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Default { get; init; }
+
+    public static IReadOnlyList<SupportedSecondFactor> For(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var factors = UserFactors.From(user);
+        var list = new List<SupportedSecondFactor>();
+        if (factors.TotpEnabled)
+        {
+            list.Add(new SupportedSecondFactor("totp"));
+        }
+
+        foreach (var phoneId in factors.SecondFactorPhoneIds)
+        {
+            var row = user.Row(UserRows.PhonePrefix + phoneId)!;
+            list.Add(new SupportedSecondFactor("phone_code")
+            {
+                PhoneNumberId = phoneId,
+                SafeIdentifier = Mask(row.GetString("PhoneNumber")),
+                Default = row.GetBoolean("DefaultSecondFactor") == true,
+            });
+        }
+
+        if (factors.BackupCodeEnabled)
+        {
+            list.Add(new SupportedSecondFactor("backup_code"));
+        }
+
+        return list;
+    }
+
+    /// <summary>Clerk's mask: the leading <c>+</c>, then stars, then the last four digits.</summary>
+    internal static string Mask(string? e164) =>
+        e164 is { Length: > 5 } ? "+" + new string('*', e164.Length - 5) + e164[^4..] : "+****";
+}
+
+internal sealed record SecondFactorVerificationResource(string Status, string Strategy, int? Attempts, long? ExpireAt)
+{
+    /// <summary>Clerk sends the last error here; this service answers errors in the envelope instead.</summary>
+    public Wire.ErrorBody? Error => null;
+
+    public static SecondFactorVerificationResource From(SecondFactorState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new SecondFactorVerificationResource(state.Status, state.Strategy, state.Attempts, state.ExpireAt?.ToUnixTimeMilliseconds());
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(SignInAttemptResource))]
+internal sealed partial class SignInJson : JsonSerializerContext;

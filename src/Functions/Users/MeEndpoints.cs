@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FunctionsMfa.Functions.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FunctionsMfa.Functions.Users;
+
+/// <summary>The signed-in user's own routes (session token). Feature folders add theirs under the same group.</summary>
+internal static class MeEndpoints
+{
+    public static RouteGroupBuilder MapMeGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/v1/me").RequireSession().WithTags("User (session)");
+
+    public static RouteGroupBuilder MapMe(this RouteGroupBuilder me)
+    {
+        me.MapGet("/", GetAsync).WithName("GetMe");
+        return me;
+    }
+
+    /// <summary>Round trips: 1 (user partition query).</summary>
+    internal static async Task<Ok<UserResource>> GetAsync(SessionPrincipal session, UserStore users, CancellationToken cancellationToken)
+    {
+        var user = await users.LoadAsync(session.UserId, cancellationToken);
+        return TypedResults.Ok(UserResource.From(user));
+    }
+}
+
+/// <summary>The <c>user</c> MFA summary.</summary>
+internal sealed record UserResource(
+    string Id, bool TwoFactorEnabled, bool TotpEnabled, bool BackupCodeEnabled, int BackupCodesRemaining, IReadOnlyList<PhoneNumberSummary> PhoneNumbers)
+{
+    public string Object => "user";
+
+    public static UserResource From(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var factors = UserFactors.From(user);
+        var phones = user.RowsWithPrefix(UserRows.PhonePrefix).Select(PhoneNumberSummary.From).ToList();
+        return new UserResource(user.UserId, factors.TwoFactorEnabled, factors.TotpEnabled, factors.BackupCodeEnabled, factors.BackupCodesRemaining, phones);
+    }
+}
+
+/// <summary>A phone number as listed on the user; the phone-numbers feature owns the full resource.</summary>
+internal sealed record PhoneNumberSummary(string Id, string PhoneNumber, bool Verified, bool ReservedForSecondFactor, bool DefaultSecondFactor)
+{
+    public string Object => "phone_number";
+
+    public static PhoneNumberSummary From(Azure.Data.Tables.TableEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new PhoneNumberSummary(
+            row.RowKey[UserRows.PhonePrefix.Length..],
+            row.GetString("PhoneNumber") ?? string.Empty,
+            row.GetBoolean("Verified") == true,
+            row.GetBoolean("ReservedForSecondFactor") == true,
+            row.GetBoolean("DefaultSecondFactor") == true);
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(UserResource))]
+internal sealed partial class UserJson : JsonSerializerContext;

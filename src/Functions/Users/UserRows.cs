@@ -1,0 +1,30 @@
+namespace FunctionsMfa.Functions.Users;
+
+/// <summary>
+/// The rows of one user's partition in <see cref="Storage.MfaTables.Users"/> (partition key = user id). Keeping a
+/// user's factors in one partition lets one query read them all and one transaction change several at once.
+/// </summary>
+internal static class UserRows
+{
+    /// <summary>Failure budget and lockout (the sign-in issue).</summary>
+    public const string State = "state";
+
+    /// <summary>The TOTP secret, sealed, with its last accepted step.</summary>
+    public const string Totp = "totp";
+
+    /// <summary>The backup-code set's header (id, timestamps).</summary>
+    public const string BackupCodeSet = "bcset";
+
+    /// <summary>One row per unused backup code: <c>bc_{keyed lookup hash}</c>.</summary>
+    public const string BackupCodePrefix = "bc_";
+
+    /// <summary>One row per phone number: <c>phone_{idn_…}</c>.</summary>
+    public const string PhonePrefix = "phone_";
+
+    /// <summary>
+    /// User ids are the app's own; they become partition keys, so they keep to characters Table Storage allows in a key
+    /// and that need no escaping in a URL path.
+    /// </summary>
+    public static bool IsValidUserId(string? userId) =>
+        userId is { Length: > 0 and <= 128 } && userId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@' or ':' or '+' or '=');
+}

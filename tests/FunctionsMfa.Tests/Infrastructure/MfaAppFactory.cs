@@ -1,0 +1,99 @@
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FunctionsMfa.Tests.Infrastructure;
+
+/// <summary>
+/// The app under test: the real pipeline and storage (a shared Azurite), fresh keys, and a fake clock. Each test class
+/// gets its own instance (<c>IClassFixture</c>), so moving its clock moves no other class's. The queue drainer is off:
+/// tests drain explicitly.
+/// </summary>
+public class MfaAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly Dictionary<string, string?> settings = new(StringComparer.OrdinalIgnoreCase);
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public string SecretKey => settings["Mfa:SecretKeys:0"]!;
+
+    public string StorageConnectionString { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        var azurite = await Azurite.InstanceAsync();
+        StorageConnectionString = azurite.ConnectionString;
+        settings["AzureWebJobsStorage"] = azurite.ConnectionString;
+        settings["Mfa:Queues:Enabled"] = "false";
+        settings["Mfa:Issuer"] = "FunctionsMfa Test";
+        settings["Mfa:Cors:AllowedOrigins:0"] = "https://app.example";
+        foreach (var (key, value) in LocalDevelopment.GenerateKeys())
+        {
+            settings[key.Replace("__", ":", StringComparison.Ordinal)] = value;
+        }
+
+        ConfigureSettings(settings);
+    }
+
+    /// <summary>A subclass changes or adds settings before the app starts.</summary>
+    protected virtual void ConfigureSettings(IDictionary<string, string?> values)
+    {
+    }
+
+    public new Task DisposeAsync() => base.DisposeAsync().AsTask();
+
+    /// <summary>A client for the backend routes, with the secret key.</summary>
+    public HttpClient BackendClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", SecretKey);
+        return client;
+    }
+
+    /// <summary>A client with the given bearer token.</summary>
+    public HttpClient ClientWithToken(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return client;
+    }
+
+    /// <summary>
+    /// A session token as a completed sign-in would mint it, straight from the service's own issuer, for tests whose
+    /// subject is not the sign-in. <paramref name="secondFactorMinutesAgo"/> null means no second factor.
+    /// </summary>
+    public string SessionToken(string userId, int? secondFactorMinutesAgo = 0)
+    {
+        var tokens = Services.GetRequiredService<SessionTokens>();
+        var now = Time.GetUtcNow();
+        return tokens.Issue(userId, "sess_test" + Guid.NewGuid().ToString("N"), secondFactorMinutesAgo is null ? ["pwd"] : ["pwd", "otp"],
+            now.AddMinutes(-1), secondFactorMinutesAgo is { } minutes ? now.AddMinutes(-minutes) : null);
+    }
+
+    public T Service<T>()
+        where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+            ConfigureTestServices(services);
+        });
+    }
+
+    /// <summary>A subclass replaces services at the true edges (the SMS provider).</summary>
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
+    }
+}

@@ -92,7 +92,12 @@ internal sealed partial class BackupCodeStore(UserStore users, KeyedHash keyedHa
         var table = await users.TableAsync();
         try
         {
-            await table.DeleteEntityAsync(user.UserId, row.RowKey, row.ETag, cancellationToken);
+            // The SDK answers a delete of a missing entity with its 404 response instead of throwing: that is a loss too.
+            var response = await table.DeleteEntityAsync(user.UserId, row.RowKey, row.ETag, cancellationToken);
+            if (response.Status == 404)
+            {
+                return (RedeemResult.Incorrect, 0);
+            }
         }
         catch (RequestFailedException exception) when (exception.Status is 404 or 412)
         {

@@ -15,6 +15,11 @@ internal static partial class MfaErrors
         "sign_in_abandoned", 410, "was abandoned",
         "This sign-in was abandoned after too many failed attempts. Start a new sign-in later.");
 
+    /// <summary>Concurrent requests kept changing the sign-in; nothing was lost, the client may read it and retry.</summary>
+    public static readonly MfaError SignInChanged = new(
+        "sign_in_changed", 409, "was changed",
+        "This sign-in was changed by another request at the same time. Fetch it and try again.");
+
     public static MfaError StrategyForUserInvalid { get; } = new MfaError(
         "strategy_for_user_invalid", 422, "is invalid",
         "This verification strategy is not available for this sign-in.").WithParam("strategy");

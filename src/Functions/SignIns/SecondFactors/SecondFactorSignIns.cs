@@ -50,8 +50,14 @@ internal sealed class SecondFactorSignIns(
 
         if (outcome.Verification is { } verification)
         {
-            signIn = await signIns.TryReplaceAsync(signIn with { SecondFactor = verification }, cancellationToken)
-                ?? throw new SignInConflictException();
+            // Conditional on the sign-in the strategy saw: a concurrent preparation or attempt wins, this one is refused.
+            var written = await signIns.TryReplaceAsync(signIn with { SecondFactor = verification }, cancellationToken);
+            if (written is null)
+            {
+                return (null, MfaErrors.SignInChanged);
+            }
+
+            signIn = written;
         }
 
         return (SignInAttemptResource.From(signIn, user, time.GetUtcNow()), null);
@@ -109,12 +115,12 @@ internal sealed class SecondFactorSignIns(
                     throw new InvalidOperationException("Unknown attempt result.");
             }
 
-            if (round == MaxVerificationRetries)
+            if (round == MaxVerificationRetries || await signIns.GetAsync(signIn.Id, cancellationToken) is not { } fresh)
             {
-                throw new SignInConflictException();
+                return (null, MfaErrors.SignInChanged);
             }
 
-            signIn = await signIns.GetAsync(signIn.Id, cancellationToken) ?? throw new SignInConflictException();
+            signIn = fresh;
         }
     }
 
@@ -234,6 +240,3 @@ internal sealed class SecondFactorSignIns(
         return (SignInAttemptResource.From(completed, user, now) with { SessionToken = session.Token }, null);
     }
 }
-
-/// <summary>The sign-in kept changing under a request; a bug or abuse, answered as a 500 by the envelope middleware.</summary>
-internal sealed class SignInConflictException() : InvalidOperationException("The sign-in changed during the request.");

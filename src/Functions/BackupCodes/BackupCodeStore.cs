@@ -1,7 +1,9 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
 using FunctionsMfa.Functions.Crypto;
+using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Users;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +26,8 @@ internal enum RedeemResult
 /// the slow hash is checked in constant time. Using a code deletes its row with If-Match, so of any number of
 /// concurrent redemptions exactly one wins. A new set replaces the old in one entity-group transaction.
 /// </summary>
-internal sealed partial class BackupCodeStore(UserStore users, KeyedHash keyedHash, IOptions<BackupCodeOptions> options, TimeProvider time, ILogger<BackupCodeStore> logger)
+internal sealed partial class BackupCodeStore(
+    UserStore users, KeyedHash keyedHash, SecurityEventLog events, IOptions<BackupCodeOptions> options, TimeProvider time, ILogger<BackupCodeStore> logger)
     : IBackupCodeIssuer
 {
     private const string LookupPurpose = "backup_code_lookup";
@@ -56,6 +59,7 @@ internal sealed partial class BackupCodeStore(UserStore users, KeyedHash keyedHa
         }
     }
 
+    /// <summary>Round trips: 1 partition query, + 1 transaction and 1 audit insert when a set is issued.</summary>
     public async Task<IReadOnlyList<string>?> IssueIfNoneAsync(string userId, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt <= MaxRetries; attempt++)
@@ -69,6 +73,11 @@ internal sealed partial class BackupCodeStore(UserStore users, KeyedHash keyedHa
             var issued = await TryReplaceAsync(user, cancellationToken);
             if (issued is not null)
             {
+                await events.RecordAsync(userId, SecurityEventTypes.BackupCodesCreated, new Dictionary<string, string>
+                {
+                    ["count"] = issued.Codes.Count.ToString(CultureInfo.InvariantCulture),
+                    ["reason"] = "first_factor_verified",
+                }, cancellationToken);
                 return issued.Codes;
             }
         }

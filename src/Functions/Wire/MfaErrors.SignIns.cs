@@ -24,13 +24,6 @@ internal static partial class MfaErrors
         "strategy_for_user_invalid", 422, "is invalid",
         "This verification strategy is not available for this sign-in.").WithParam("strategy");
 
-    /// <summary>A wrong code; <c>meta.attempts_remaining</c> says how many more the user's budget allows.</summary>
-    public static MfaError FormCodeIncorrect(int attemptsRemaining) => new MfaError(
-        "form_code_incorrect", 422, "is incorrect", "Incorrect code")
-    {
-        Meta = new ErrorMeta { ParamName = "code", AttemptsRemaining = attemptsRemaining },
-    };
-
     /// <summary>The user is locked out for <paramref name="seconds"/>; a locked user's codes are not even evaluated.</summary>
     public static MfaError UserLocked(int seconds) => new MfaError(
         "user_locked", 403, "Account locked",

@@ -15,7 +15,7 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
     public async Task A_new_set_has_ten_grouped_codes_from_the_unambiguous_alphabet()
     {
         var userId = Wire.NewUserId();
-        await app.EnableTotpRowAsync(userId);
+        await app.EnrolAsync(userId);
         var response = await app.ClientWithToken(app.SessionToken(userId)).PostAsync("/v1/me/backup_codes", null);
         var body = await response.JsonAsync();
 
@@ -50,7 +50,7 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
     public async Task A_new_set_needs_a_recent_second_factor()
     {
         var userId = Wire.NewUserId();
-        await app.EnableTotpRowAsync(userId);
+        await app.EnrolAsync(userId);
         await (await app.ClientWithToken(app.SessionToken(userId, secondFactorMinutesAgo: 11)).PostAsync("/v1/me/backup_codes", null))
             .ErrorAsync(403, "session_reverification_required");
         await (await app.ClientWithToken(app.SessionToken(userId, secondFactorMinutesAgo: null)).PostAsync("/v1/me/backup_codes", null))

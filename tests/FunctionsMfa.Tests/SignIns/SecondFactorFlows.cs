@@ -1,9 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Data.Tables;
 using FunctionsMfa.Tests.Infrastructure;
 
 namespace FunctionsMfa.Tests.SignIns;
+
+/// <summary>A user enrolled in TOTP: the secret (to compute codes) and the backup codes issued on verification.</summary>
+public sealed record EnrolledUser(string UserId, string TotpSecret, IReadOnlyList<string> BackupCodes);
 
 /// <summary>A started sign-in: its id and the client token shown once.</summary>
 public sealed record StartedSignIn(string Id, string ClientToken, JsonElement Body);
@@ -12,24 +14,37 @@ public sealed record StartedSignIn(string Id, string ClientToken, JsonElement Bo
 public static class SecondFactorFlows
 {
     /// <summary>
-    /// Marks the user's TOTP as enrolled by writing the <c>totp</c> row the TOTP feature writes (<c>Verified</c>), for
-    /// tests whose subject is not TOTP itself: it only makes the user a two-factor user.
+    /// Enrols TOTP through the TOTP routes (<c>POST /v1/me/totp</c>, then <c>attempt_verification</c> with the current
+    /// code from Otp.NET); the verification also returns the first set of backup codes, issued by the backup-code feature.
     /// </summary>
-    public static async Task EnableTotpRowAsync(this MfaAppFactory app, string userId)
+    public static async Task<EnrolledUser> EnrolAsync(this MfaAppFactory app, string userId)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var table = new TableClient(app.StorageConnectionString, "mfausers");
-        await table.CreateIfNotExistsAsync();
-        await table.UpsertEntityAsync(new TableEntity(userId, "totp") { ["Verified"] = true });
+        var client = app.ClientWithToken(app.SessionToken(userId));
+        var created = await client.PostAsync("/v1/me/totp", null);
+        var totp = await created.JsonAsync();
+        Assert.True(created.IsSuccessStatusCode, totp.ToString());
+        var secret = totp.GetProperty("secret").GetString()!;
+
+        var verified = await client.PostJsonAsync("/v1/me/totp/attempt_verification", new { code = app.TotpCode(secret) });
+        var body = await verified.JsonAsync();
+        Assert.True(verified.IsSuccessStatusCode, body.ToString());
+        Assert.True(body.GetProperty("verified").GetBoolean());
+        var codes = body.GetProperty("backup_codes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        return new EnrolledUser(userId, secret, codes);
     }
 
-    /// <summary>A two-factor user with a fresh set of backup codes (through <c>POST /v1/me/backup_codes</c>).</summary>
-    public static async Task<IReadOnlyList<string>> UserWithBackupCodesAsync(this MfaAppFactory app, string userId)
+    /// <summary>The TOTP code (Otp.NET, RFC 6238 defaults) <paramref name="steps"/> steps from the app's fake now.</summary>
+    public static string TotpCode(this MfaAppFactory app, string secret, int steps = 0)
     {
         ArgumentNullException.ThrowIfNull(app);
-        await app.EnableTotpRowAsync(userId);
-        return await app.CreateBackupCodesAsync(userId);
+        var totp = new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret));
+        return totp.ComputeTotp(app.Time.GetUtcNow().AddSeconds(30 * steps).UtcDateTime);
     }
+
+    /// <summary>A two-factor user (TOTP) and the backup codes issued with it.</summary>
+    public static async Task<IReadOnlyList<string>> UserWithBackupCodesAsync(this MfaAppFactory app, string userId) =>
+        (await app.EnrolAsync(userId)).BackupCodes;
 
     public static async Task<IReadOnlyList<string>> CreateBackupCodesAsync(this MfaAppFactory app, string userId)
     {

@@ -170,17 +170,16 @@ public sealed class SecondFactorSignInTests(MfaAppFactory app) : IClassFixture<M
     }
 
     [Fact]
-    public async Task A_strategy_the_user_does_not_have_or_that_does_not_exist_is_refused_without_spending_the_budget()
+    public async Task A_strategy_that_is_not_available_or_does_not_exist_is_refused_without_spending_the_budget()
     {
         var userId = Wire.NewUserId();
-        await app.EnableTotpRowAsync(userId);
+        await app.EnrolAsync(userId);
         var signIn = await app.StartSignInAsync(userId);
         var client = app.ClientWithToken(signIn.ClientToken);
 
         await (await client.PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" }))
             .ErrorAsync(422, "strategy_for_user_invalid");
         await (await app.AttemptAsync(signIn, "phone_code", "123456")).ErrorAsync(422, "strategy_for_user_invalid");
-        await (await app.AttemptAsync(signIn, "backup_code", "abcde-fghjk")).ErrorAsync(422, "strategy_for_user_invalid");
         await (await app.AttemptAsync(signIn, "password", "x")).ErrorAsync(422, "strategy_for_user_invalid");
         Assert.Equal(10, (await app.BackendUserAsync(userId)).GetProperty("verification_attempts_remaining").GetInt32());
     }
@@ -202,6 +201,75 @@ public sealed class SecondFactorSignInTests(MfaAppFactory app) : IClassFixture<M
         await (await app.AttemptAsync(signIn, "backup_code", "too-short")).ErrorAsync(422, "form_param_format_invalid");
         await (await app.AttemptAsync(signIn, "backup_code", "00000-00000")).ErrorAsync(422, "form_param_format_invalid");
         Assert.Equal(10, (await app.BackendUserAsync(userId)).GetProperty("verification_attempts_remaining").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_totp_code_completes_the_sign_in_with_a_working_session_and_cannot_be_replayed()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        app.Time.Advance(TimeSpan.FromSeconds(30)); // the enrolment code's step is used up
+        var signIn = await app.StartSignInAsync(user.UserId);
+        var code = app.TotpCode(user.TotpSecret);
+
+        var response = await app.AttemptAsync(signIn, "totp", code);
+        var body = await response.JsonAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("complete", body.GetProperty("status").GetString());
+        Assert.Equal("totp", body.GetProperty("second_factor_verification").GetProperty("strategy").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("second_factor_verification").GetProperty("expire_at").ValueKind);
+        var token = body.GetProperty("session_token").GetString()!;
+        var claims = JwtClaims(token);
+        Assert.Equal(["pwd", "otp"], claims.GetProperty("amr").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.Equal([0, 0], claims.GetProperty("fva").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        var session = app.ClientWithToken(token);
+        Assert.True((await (await session.GetAsync("/v1/me")).JsonAsync()).GetProperty("totp_enabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await session.PostAsync("/v1/me/backup_codes", null)).StatusCode);
+
+        // The same code again, on another sign-in: a replay, refused and counted.
+        var second = await app.StartSignInAsync(user.UserId);
+        var replay = await (await app.AttemptAsync(second, "totp", code)).ErrorAsync(422, "form_code_incorrect");
+        Assert.Equal(9, replay.GetProperty("meta").GetProperty("attempts_remaining").GetInt32());
+
+        app.Time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, (await app.AttemptAsync(second, "totp", app.TotpCode(user.TotpSecret))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Of_ten_concurrent_sign_ins_with_one_totp_code_exactly_one_completes()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        app.Time.Advance(TimeSpan.FromSeconds(30));
+        var signIns = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => app.StartSignInAsync(user.UserId)));
+        var code = app.TotpCode(user.TotpSecret);
+
+        var responses = await Task.WhenAll(signIns.Select(s => app.AttemptAsync(s, "totp", code)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(422, (int)r.StatusCode));
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("1234567")]
+    [InlineData("12 345")]
+    [InlineData("１２３４５６")]
+    [InlineData("+12345")]
+    public async Task A_malformed_totp_code_is_refused_without_spending_the_budget(string code)
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var signIn = await app.StartSignInAsync(user.UserId);
+        await (await app.AttemptAsync(signIn, "totp", code)).ErrorAsync(422, "form_param_format_invalid");
+        Assert.Equal(10, (await app.BackendUserAsync(user.UserId)).GetProperty("verification_attempts_remaining").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_totp_code_outside_the_window_is_incorrect_and_counted()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var signIn = await app.StartSignInAsync(user.UserId);
+        var error = await (await app.AttemptAsync(signIn, "totp", app.TotpCode(user.TotpSecret, steps: 5))).ErrorAsync(422, "form_code_incorrect");
+        Assert.Equal(9, error.GetProperty("meta").GetProperty("attempts_remaining").GetInt32());
+        Assert.Equal("needs_second_factor", (await app.GetSignInAsync(signIn)).GetProperty("status").GetString());
     }
 
     private static JsonElement JwtClaims(string jwt)

@@ -12,7 +12,6 @@ internal static class SecondFactorSetup
         services.AddSingleton<SecondFactorSignIns>();
         services.AddSingleton<ISecondFactorStrategy, BackupCodeSecondFactor>();
         services.AddSingleton<ISecondFactorStrategy, TotpSecondFactor>();
-        services.AddSingleton<ITotpCodeCheck, TotpCodeCheckAdapter>();
         return services;
     }
 }

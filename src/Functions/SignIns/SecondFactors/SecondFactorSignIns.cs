@@ -197,7 +197,8 @@ internal sealed class SecondFactorSignIns(
             return MfaErrors.UserLocked(recorded.Budget.LockSecondsRemaining(now));
         }
 
-        var error = outcome.Error ?? MfaErrors.FormCodeIncorrect(remaining);
+        // form_code_incorrect (the TOTP feature's catalog entry) unless the strategy has its own, with what is left of the budget.
+        var error = outcome.Error ?? MfaErrors.FormCodeIncorrect;
         return error with { Meta = (error.Meta ?? new ErrorMeta()) with { AttemptsRemaining = remaining } };
     }
 

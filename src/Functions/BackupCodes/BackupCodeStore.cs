@@ -1,9 +1,7 @@
-using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
 using FunctionsMfa.Functions.Crypto;
-using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Users;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +25,7 @@ internal enum RedeemResult
 /// concurrent redemptions exactly one wins. A new set replaces the old in one entity-group transaction.
 /// </summary>
 internal sealed partial class BackupCodeStore(
-    UserStore users, KeyedHash keyedHash, SecurityEventLog events, IOptions<BackupCodeOptions> options, TimeProvider time, ILogger<BackupCodeStore> logger)
+    UserStore users, KeyedHash keyedHash, IOptions<BackupCodeOptions> options, TimeProvider time, ILogger<BackupCodeStore> logger)
     : IBackupCodeIssuer
 {
     private const string LookupPurpose = "backup_code_lookup";
@@ -59,7 +57,10 @@ internal sealed partial class BackupCodeStore(
         }
     }
 
-    /// <summary>Round trips: 1 partition query, + 1 transaction and 1 audit insert when a set is issued.</summary>
+    /// <summary>
+    /// Round trips: 1 partition query, + 1 transaction when a set is issued. Not audited separately: it is part of the
+    /// TOTP verification, which the TOTP feature records (<c>totp.verified</c>).
+    /// </summary>
     public async Task<IReadOnlyList<string>?> IssueIfNoneAsync(string userId, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt <= MaxRetries; attempt++)
@@ -73,11 +74,6 @@ internal sealed partial class BackupCodeStore(
             var issued = await TryReplaceAsync(user, cancellationToken);
             if (issued is not null)
             {
-                await events.RecordAsync(userId, SecurityEventTypes.BackupCodesCreated, new Dictionary<string, string>
-                {
-                    ["count"] = issued.Codes.Count.ToString(CultureInfo.InvariantCulture),
-                    ["reason"] = "first_factor_verified",
-                }, cancellationToken);
                 return issued.Codes;
             }
         }

@@ -175,7 +175,7 @@ public sealed class LockoutTests(MfaAppFactory app) : IClassFixture<MfaAppFactor
 
         var types = (await app.EventsAsync(userId)).Select(e => e.GetProperty("type").GetString()).ToList();
         Assert.Contains("mfa.reset", types);
-        Assert.Contains("backup_codes.created", types);
+        Assert.Contains("totp.verified", types);
         Assert.Contains("second_factor.failed", types);
         var reset = (await app.EventsAsync(userId)).Single(e => e.GetProperty("type").GetString() == "mfa.reset");
         Assert.Equal("true", reset.GetProperty("data").GetProperty("totp").GetString());
@@ -192,7 +192,8 @@ public sealed class LockoutTests(MfaAppFactory app) : IClassFixture<MfaAppFactor
     public async Task The_audit_trail_records_each_security_event_without_any_code()
     {
         var userId = Wire.NewUserId();
-        var codes = await app.UserWithBackupCodesAsync(userId);
+        await app.EnrolAsync(userId);
+        var codes = await app.CreateBackupCodesAsync(userId);
         var signIn = await app.StartSignInAsync(userId);
         await (await app.AttemptAsync(signIn, "backup_code", SecondFactorFlows.WrongBackupCode())).ErrorAsync(422, "form_code_incorrect");
         Assert.Equal(HttpStatusCode.OK, (await app.AttemptAsync(signIn, "backup_code", codes[0])).StatusCode);

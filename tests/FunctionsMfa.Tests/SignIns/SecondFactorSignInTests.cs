@@ -179,6 +179,11 @@ public sealed class SecondFactorSignInTests(MfaAppFactory app) : IClassFixture<M
 
         await (await client.PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" }))
             .ErrorAsync(422, "strategy_for_user_invalid");
+        var phone = await (await client.PostAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", Wire.Form(("strategy", "phone_code"), ("phone_number_id", "idn_" + new string('a', 26)))))
+            .ErrorAsync(422, "strategy_for_user_invalid");
+        Assert.Equal("strategy", phone.GetProperty("meta").GetProperty("param_name").GetString());
+        await (await client.PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "totp", bogus = 1 }))
+            .ErrorAsync(422, "form_param_unknown");
         await (await app.AttemptAsync(signIn, "phone_code", "123456")).ErrorAsync(422, "strategy_for_user_invalid");
         await (await app.AttemptAsync(signIn, "password", "x")).ErrorAsync(422, "strategy_for_user_invalid");
         Assert.Equal(10, (await app.BackendUserAsync(userId)).GetProperty("verification_attempts_remaining").GetInt32());

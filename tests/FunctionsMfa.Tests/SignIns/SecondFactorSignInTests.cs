@@ -80,6 +80,29 @@ public sealed class SecondFactorSignInTests(MfaAppFactory app) : IClassFixture<M
     }
 
     [Fact]
+    public async Task Concurrent_right_codes_on_one_sign_in_complete_it_exactly_once()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var userId = Wire.NewUserId();
+            var codes = await app.UserWithBackupCodesAsync(userId);
+            var signIn = await app.StartSignInAsync(userId);
+
+            var responses = await Task.WhenAll(codes.Take(6).Select(code => app.AttemptAsync(signIn, "backup_code", code)));
+
+            var winners = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+            Assert.Single(winners);
+            foreach (var loser in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+            {
+                await loser.ErrorAsync(409, "sign_in_already_completed");
+            }
+
+            var sessionId = (await winners[0].JsonAsync()).GetProperty("created_session_id").GetString();
+            Assert.Equal(sessionId, (await app.GetSignInAsync(signIn)).GetProperty("created_session_id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_sign_in_accepts_attempts_until_one_second_before_abandon_at_and_expires_at_abandon_at()
     {
         var userId = Wire.NewUserId();

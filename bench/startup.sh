@@ -58,7 +58,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "| build | what | size |"
   echo "|---|---|---:|"
   echo "| Native AOT | the executable (\`$AOT_BIN\`) | $(size "$aot_bin_size") |"
-  echo "| Native AOT | the publish folder (most of it the `.dbg` debug symbols, not deployed) | $(size "$aot_dir_size") |"
+  echo "| Native AOT | the publish folder (most of it the \`.dbg\` debug symbols, not deployed) | $(size "$aot_dir_size") |"
   echo "| JIT | \`FunctionsMfa.Functions.dll\` | $(size "$jit_dll_size") |"
   echo "| JIT | the publish folder (needs the shared .NET runtime besides) | $(size "$jit_dir_size") |"
 } > BENCHMARKS.md

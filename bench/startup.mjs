@@ -166,7 +166,8 @@ async function warmLatency(label, executable, env, cwd) {
   }
 }
 
-// The published binaries must actually work before their speed means anything: one sign-in, read back, and /v1/me.
+// The published binaries must actually work before their speed means anything (reflection that Native AOT lacks fails
+// only at run time): one sign-in, read back, /v1/me, the JWKS, the OpenAPI document and a 404 in the envelope.
 async function smoke(label, executable, env, cwd) {
   const port = await freePort();
   const child = start(executable, port, env, cwd);
@@ -184,7 +185,12 @@ async function smoke(label, executable, env, cwd) {
     if (read.status !== 200) throw new Error(`${label}: GET /v1/sign_ins/{id} answered ${read.status}`);
     const me = await fetch(base + '/v1/me', { headers: { Authorization: `Bearer ${signIn.session_token}` } });
     if (me.status !== 200) throw new Error(`${label}: GET /v1/me answered ${me.status}`);
-    log(`${label}: smoke test passed (sign-in, read back, /v1/me)`);
+    for (const [route, status] of [['/.well-known/jwks.json', 200], ['/openapi/v1.json', 200], ['/v1/no_such_route', 404]]) {
+      const response = await fetch(base + route);
+      const body = await response.text();
+      if (response.status !== status) throw new Error(`${label}: GET ${route} answered ${response.status}: ${body.slice(0, 200)}`);
+    }
+    log(`${label}: smoke test passed (sign-in, read back, /v1/me, JWKS, OpenAPI, 404 envelope)`);
   } finally {
     await stop(child);
   }

@@ -35,6 +35,7 @@ aot_dir_size=$(du -sb "$AOT_DIR" | cut -f1)
 jit_dir_size=$(du -sb "$JIT_DIR" | cut -f1)
 jit_dll_size=$(stat -c %s "$JIT_DIR/FunctionsMfa.Functions.dll")
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 log "measuring (${BENCH_RUNS:-15} runs each)"
 results=$(node bench/startup.mjs "$ROOT/$AOT_BIN" "$ROOT/$JIT_BIN")
 
@@ -43,7 +44,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "# Benchmarks"
   echo
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs ($cpu), $(uname -sr), .NET SDK $(dotnet --version), Node $(node --version)."
-  echo "The machine was shared with other work while this ran: compare the two builds within one run, not across runs."
+  echo "Load average when the measurement started: $load. The machine may be shared with other work: compare the two"
+  echo "builds within one run (their runs alternate), not across runs."
   echo
   echo "Command: \`./build.sh bench\` (= \`bench/startup.sh\`: publishes both builds, then \`node bench/startup.mjs <aot> <jit>\`)."
   echo "Each run execs the binary with fresh development keys in the environment, \`AzureWebJobsStorage\` pointing at an"

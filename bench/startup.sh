@@ -55,6 +55,9 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo
   echo "$results"
   echo
+  echo "POST /v1/sign_ins (a user without factors) makes 3 storage round trips (user partition query, session insert, sign-in"
+  echo "insert) to an Azurite that shares the same CPUs, so its rows mostly measure Azurite; GET /health is the handler alone."
+  echo
   echo "### Size"
   echo
   echo "| build | what | size |"

@@ -87,5 +87,6 @@ cmd_test() {
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
+  bench) shift; exec bench/startup.sh "$@" ;;
   *) echo "usage: ./build.sh run|test" >&2; exit 2 ;;
 esac

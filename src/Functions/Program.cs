@@ -18,7 +18,8 @@ static async Task<int> RunAsync(string[] args)
 
 static int EmitFunctions(string directory)
 {
-    var app = MfaApi.Build([]);
+    // Throwaway keys: the function table never depends on secrets, but a service resolved while mapping may read options.
+    var app = MfaApi.Build([.. LocalDevelopment.GenerateKeys().Select(k => $"--{k.Key.Replace("__", ":", StringComparison.Ordinal)}={k.Value}")]);
     var functions = FunctionManifest.FromEndpoints(((IEndpointRouteBuilder)app).DataSources);
     FunctionManifest.Write(functions, directory);
     Console.WriteLine($"Wrote {functions.Count} functions to {directory}.");

@@ -86,6 +86,10 @@ var plainSettings = [
     value: storageAccountName
   }
   {
+    name: 'AzureWebJobsStorage__credential'
+    value: 'managedidentity'
+  }
+  {
     name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
     value: 'Authorization=AAD'
   }

@@ -62,6 +62,8 @@ internal static class TelemetrySetup
                 .AddMeter(MfaTelemetry.SourceName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                 .AddAzureMonitorMetricExporter(Configure))
             .WithLogging(logging => logging.AddAzureMonitorLogExporter(Configure));
+        // ASP.NET Core's request logs carry the full URL, query string included: not exported.
+        services.AddLogging(logging => logging.AddFilter<OpenTelemetryLoggerProvider>("Microsoft.AspNetCore", LogLevel.Warning));
         return services;
     }
 

@@ -130,6 +130,18 @@ public sealed class TelemetryTests : IClassFixture<MfaAppFactory>, IDisposable
         Assert.Contains(services, d => d.ServiceType.FullName?.StartsWith("OpenTelemetry.Logs.", StringComparison.Ordinal) == true);
     }
 
+    [Fact]
+    public void Request_logs_with_urls_are_not_exported()
+    {
+        using var provider = new ServiceCollection().AddLogging().AddMfaTelemetry(
+            connectionString: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/", authentication: null)
+            .BuildServiceProvider();
+
+        var rules = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Logging.LoggerFilterOptions>>().Value.Rules;
+        Assert.Contains(rules, r => r.ProviderName == typeof(OpenTelemetry.Logs.OpenTelemetryLoggerProvider).FullName
+            && r.CategoryName == "Microsoft.AspNetCore" && r.LogLevel == Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
     [Theory]
     [InlineData(null, false)]
     [InlineData("", false)]

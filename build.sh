@@ -99,6 +99,7 @@ cmd_run() {
 # function folders the binary writes from its own endpoint table; zipped with the executable bit kept.
 cmd_publish() {
   local log_file=artifacts/publish.log
+  command -v python3 >/dev/null || { log "python3 is needed to zip the package (apt-get install python3)"; return 1; }
   rm -rf artifacts/publish artifacts/package artifacts/functionsmfa.zip
   mkdir -p artifacts
   log "dotnet publish (Native AOT, linux-x64) into artifacts/publish"

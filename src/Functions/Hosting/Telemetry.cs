@@ -52,6 +52,10 @@ internal static class TelemetrySetup
         {
             options.ConnectionString = connectionString;
             options.Credential = credential;
+            // Every invocation: sign-ins are rare next to their value, and the default rate-limited sampler dropped
+            // the first seconds' spans of a fresh instance (measured against a local ingestion endpoint).
+            options.TracesPerSecond = null;
+            options.SamplingRatio = 1.0F;
         }
 
         services.AddOpenTelemetry()

@@ -17,7 +17,7 @@ internal sealed class InvocationTelemetryStartupFilter : IStartupFilter
 /// One span per function invocation, named after the function (the endpoint's name, or the queue function's name),
 /// with its trigger, route template, method, status and outcome. What a request carries is never recorded: no URL, no
 /// query string, no header (Authorization included), no body, no route values. The caller's <c>traceparent</c>
-/// (the Functions host's) is the parent.
+/// (the Functions host's) is the parent; without one the span is a root.
 /// </summary>
 internal static class InvocationTelemetry
 {
@@ -25,7 +25,15 @@ internal static class InvocationTelemetry
 
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        using var activity = MfaTelemetry.Source.StartActivity("FunctionInvocation", ActivityKind.Server, ParentContext(context.Request.Headers));
+        var parent = ParentContext(context.Request.Headers);
+        if (parent == default)
+        {
+            // Without a caller's trace, ours is the root: ASP.NET Core's own request activity is never exported, so a
+            // span under it would point at a parent nobody sees. (Only this async flow is affected.)
+            Activity.Current = null;
+        }
+
+        using var activity = MfaTelemetry.Source.StartActivity("FunctionInvocation", ActivityKind.Server, parent);
         var failed = false;
         try
         {

@@ -38,12 +38,14 @@ public sealed class TelemetryTests : IClassFixture<MfaAppFactory>, IDisposable
         var trace = ActivityTraceId.CreateRandom();
         using var client = app.BackendClient();
 
-        using var response = await Send(client, HttpMethod.Post, "/v1/sign_ins", trace, JsonContent.Create(new { user_id = Wire.NewUserId() }));
+        var caller = ActivitySpanId.CreateRandom();
+        using var response = await Send(client, HttpMethod.Post, "/v1/sign_ins", trace, JsonContent.Create(new { user_id = Wire.NewUserId() }), caller);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var span = Assert.Single(SpansOf(trace));
         Assert.Equal("CreateSignIn", span.DisplayName);
         Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.Equal(caller, span.ParentSpanId);
         Assert.Equal("CreateSignIn", span.GetTagItem("faas.name"));
         Assert.Equal("http", span.GetTagItem("faas.trigger"));
         Assert.Equal("POST", span.GetTagItem("http.request.method"));
@@ -155,10 +157,12 @@ public sealed class TelemetryTests : IClassFixture<MfaAppFactory>, IDisposable
         Assert.Equal(managedIdentity, credential is Azure.Identity.ManagedIdentityCredential);
     }
 
-    private static async Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, ActivityTraceId trace, HttpContent? content = null)
+    private static async Task<HttpResponseMessage> Send(
+        HttpClient client, HttpMethod method, string path, ActivityTraceId trace, HttpContent? content = null, ActivitySpanId caller = default)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var parent = caller == default ? ActivitySpanId.CreateRandom() : caller;
+        request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{parent.ToHexString()}-01");
         return await client.SendAsync(request);
     }
 

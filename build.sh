@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # FunctionsMfa's commands. The README's two are `./build.sh run` and `./build.sh test`.
 #   run      install Azurite if needed, start it (data under .data/), create local.settings.json, serve the API
-#   test     install what the tests need (npm packages, Debian tools), run every test; Azurite is started by the tests
+#   test     install what the tests need (npm packages, Debian tools), bicep build + lint of infra/ (no warnings),
+#            publish when the package is stale, run every test; Azurite is started by the tests
 #   publish  the Native AOT binary and the deployable package (artifacts/functionsmfa.zip)
 #   bench    start-up benchmark: AOT binary vs JIT, exec to first 200 on /health
 set -euo pipefail

@@ -29,6 +29,8 @@ internal static class MfaApi
         var builder = WebApplication.CreateSlimBuilder(args);
         ConfigureConfiguration(builder, args);
         ConfigureUrls(builder);
+        // Per-request framework chatter stays out of the log; our own events and warnings stay in.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureServices(builder.Services);
 
         var app = builder.Build();
@@ -65,14 +67,11 @@ internal static class MfaApi
         services.AddOptions<QueueDrainOptions>().BindConfiguration("Mfa:Queues")
             .Configure<IConfiguration>((o, config) => o.Enabled &= string.IsNullOrEmpty(config[CustomHandlerPortVariable]));
 
-        services.ConfigureHttpJsonOptions(options =>
-        {
-            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(1, SessionJson.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(2, SignInJson.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(3, UserJson.Default);
-        });
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddJsonContext(WireJson.Default);
+        services.AddJsonContext(SessionJson.Default);
+        services.AddJsonContext(SignInJson.Default);
+        services.AddJsonContext(UserJson.Default);
         services.AddProblemDetails();
         services.AddOpenApi("v1");
         services.AddCors();

@@ -63,6 +63,51 @@ public sealed class PackageLayoutTests(MfaAppFactory app) : IClassFixture<MfaApp
     }
 
     [Fact]
+    public async Task The_packaged_binary_runs_on_this_machine_and_writes_the_same_function_folders()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Fail("The package holds a linux-x64 binary: run this test on Linux.");
+            return;
+        }
+
+        var executable = (string?)HostJson()["customHandler"]?["description"]?["defaultExecutablePath"];
+        var work = Directory.CreateTempSubdirectory("mfa-package-");
+        try
+        {
+            // Extracted as the platform does, mode included: the Native AOT binary runs without a .NET runtime or keys.
+            var binary = Path.Combine(work.FullName, executable!);
+            await File.WriteAllBytesAsync(binary, Package.Value[executable!].Content);
+            File.SetUnixFileMode(binary, (UnixFileMode)Package.Value[executable!].UnixMode);
+            var output = Path.Combine(work.FullName, "functions");
+            var start = new System.Diagnostics.ProcessStartInfo(binary) { WorkingDirectory = work.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("--emit-functions");
+            start.ArgumentList.Add(output);
+            start.Environment.Clear();
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, $"the packaged binary failed: {await errors}");
+
+            foreach (var (name, entry) in Package.Value.Where(e => e.Key.EndsWith("/function.json", StringComparison.Ordinal)))
+            {
+                var written = Path.Combine(output, name);
+                Assert.True(File.Exists(written), $"the binary did not write {name}");
+                Assert.True(JsonNode.DeepEquals(JsonNode.Parse(entry.Content), JsonNode.Parse(await File.ReadAllTextAsync(written))), name);
+            }
+
+            Assert.Equal(
+                Package.Value.Keys.Count(k => k.EndsWith("/function.json", StringComparison.Ordinal)),
+                Directory.GetFiles(output, "function.json", SearchOption.AllDirectories).Length);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Every_function_json_is_one_the_host_can_load()
     {
         foreach (var (name, entry) in Package.Value.Where(e => e.Key.EndsWith("/function.json", StringComparison.Ordinal)))

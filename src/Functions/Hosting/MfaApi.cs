@@ -101,6 +101,7 @@ internal static class MfaApi
         services.AddSecurity();
         services.AddPhoneNumbers();
         services.AddSms();
+        services.AddMfaTelemetry();
 
         services.AddSingleton<QueueDrainer>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueDrainer>());

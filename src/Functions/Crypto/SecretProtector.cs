@@ -77,6 +77,20 @@ internal sealed class SecretProtector
     /// <summary>True when a record sealed under <paramref name="keyId"/> should be re-sealed under the current key on its next write.</summary>
     public bool IsStale(string keyId) => !string.Equals(keyId, CurrentKeyId, StringComparison.Ordinal);
 
+    /// <summary>For start-up validation: true when the entry is <c>kid:base64(32 bytes)</c>.</summary>
+    internal static bool IsValidKey(string entry)
+    {
+        try
+        {
+            ParseKey(entry);
+            return true;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
     internal static (string Kid, byte[] Key) ParseKey(string entry)
     {
         var colon = entry.IndexOf(':', StringComparison.Ordinal);

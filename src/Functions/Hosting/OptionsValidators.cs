@@ -25,12 +25,20 @@ internal static class OptionsRegistration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<MfaOptions>, MfaOptionsValidator>();
         services.AddOptions<SessionTokenOptions>().BindConfiguration(SessionTokenOptions.Section)
-            .Validate(o => o.SigningKeys.Count > 0, "Mfa:Sessions:SigningKeys needs at least one key.")
+            .Validate(o => o.SigningKeys.Count > 0 && o.SigningKeys.TrueForAll(SessionTokens.IsValidSigningKey),
+                "Mfa:Sessions:SigningKeys needs at least one key, each kid:base64(PKCS#8 P-256).")
             .ValidateOnStart();
         services.AddOptions<CryptoOptions>().BindConfiguration(CryptoOptions.Section)
-            .Validate(o => o.Keys.Count > 0, "Mfa:Encryption:Keys needs at least one key.")
+            .Validate(o => o.Keys.Count > 0 && o.Keys.TrueForAll(SecretProtector.IsValidKey), "Mfa:Encryption:Keys needs at least one key, each kid:base64(32 bytes).")
+            .Validate(o => IsBase64OfAtLeast(o.HashKey, 32), "Mfa:Encryption:HashKey must be base64 of at least 32 bytes.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CryptoOptions>, CryptoOptionsValidator>();
         return services;
+    }
+
+    private static bool IsBase64OfAtLeast(string value, int bytes)
+    {
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written >= bytes;
     }
 }

@@ -28,20 +28,7 @@ internal sealed class SessionTokens : IDisposable
         issuer = mfa.Value.Issuer;
         foreach (var entry in this.options.SigningKeys)
         {
-            var colon = entry.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                throw new InvalidOperationException("A signing key must be written kid:base64(PKCS#8).");
-            }
-
-            var key = ECDsa.Create();
-            key.ImportPkcs8PrivateKey(Convert.FromBase64String(entry[(colon + 1)..]), out _);
-            if (key.KeySize != 256)
-            {
-                throw new InvalidOperationException("A signing key must be a P-256 key (ES256).");
-            }
-
-            keys.Add((entry[..colon], key));
+            keys.Add(ParseSigningKey(entry));
         }
 
         if (keys.Count == 0)
@@ -119,6 +106,49 @@ internal sealed class SessionTokens : IDisposable
         catch (Exception exception) when (exception is KeyNotFoundException or InvalidOperationException or JsonException or FormatException or IndexOutOfRangeException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Reads a <c>kid:base64(PKCS#8)</c> P-256 key; throws with a message that names no key material.</summary>
+    internal static (string Kid, ECDsa Key) ParseSigningKey(string entry)
+    {
+        var colon = entry.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            throw new InvalidOperationException("A signing key must be written kid:base64(PKCS#8).");
+        }
+
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportPkcs8PrivateKey(Convert.FromBase64String(entry[(colon + 1)..]), out _);
+        }
+        catch (Exception exception) when (exception is FormatException or CryptographicException)
+        {
+            key.Dispose();
+            throw new InvalidOperationException("A signing key is not a base64 PKCS#8 private key.");
+        }
+
+        if (key.KeySize != 256)
+        {
+            key.Dispose();
+            throw new InvalidOperationException("A signing key must be a P-256 key (ES256).");
+        }
+
+        return (entry[..colon], key);
+    }
+
+    /// <summary>For start-up validation: true when <see cref="ParseSigningKey"/> accepts the entry.</summary>
+    internal static bool IsValidSigningKey(string entry)
+    {
+        try
+        {
+            ParseSigningKey(entry).Key.Dispose();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

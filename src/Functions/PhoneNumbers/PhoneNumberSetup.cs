@@ -3,7 +3,21 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// <summary>The phone-number feature's services and routes (under <c>/v1/me</c>).</summary>
 internal static class PhoneNumberSetup
 {
-    public static IServiceCollection AddPhoneNumbers(this IServiceCollection services) => services;
+    public static IServiceCollection AddPhoneNumbers(this IServiceCollection services)
+    {
+        services.AddSingleton<PhoneNumberStore>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(PhoneNumberJson.Default));
+        return services;
+    }
 
-    public static RouteGroupBuilder MapPhoneNumbers(this RouteGroupBuilder me) => me;
+    public static RouteGroupBuilder MapPhoneNumbers(this RouteGroupBuilder me)
+    {
+        var phones = me.MapGroup("/phone_numbers").WithTags("Phone numbers (session)");
+        phones.MapPost("/", AddPhoneNumber.HandleAsync).WithName("AddPhoneNumber");
+        phones.MapPost("/{id}/prepare_verification", PreparePhoneNumberVerification.HandleAsync).WithName("PreparePhoneNumberVerification");
+        phones.MapPost("/{id}/attempt_verification", AttemptPhoneNumberVerification.HandleAsync).WithName("AttemptPhoneNumberVerification");
+        phones.MapPatch("/{id}", UpdatePhoneNumber.HandleAsync).WithName("UpdatePhoneNumber");
+        phones.MapDelete("/{id}", DeletePhoneNumber.HandleAsync).WithName("DeletePhoneNumber");
+        return me;
+    }
 }

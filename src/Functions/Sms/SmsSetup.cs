@@ -16,6 +16,7 @@ internal static class SmsSetup
         services.AddSingleton<SmsDestinations>();
         services.AddSingleton<SmsLimitStore>();
         services.AddSingleton<SmsCodeQueue>();
+        services.AddSingleton<SmsCodeDispatch>();
         services.AddSingleton<ISmsProvider>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<SmsOptions>>().Value;

@@ -56,7 +56,14 @@ internal sealed class AcsSmsClient : ISmsProvider
         HttpPipelinePolicy authentication = accessKey is not null
             ? new AcsHmacPolicy(accessKey, time)
             : new BearerTokenAuthenticationPolicy(new DefaultAzureCredential(), Scope);
-        return new AcsSmsClient(endpoint, authentication, from, options ?? new AcsSmsClientOptions());
+        if (options is null)
+        {
+            options = new AcsSmsClientOptions();
+            options.Retry.MaxRetries = settings.MaxRetries;
+            options.Retry.Delay = settings.RetryDelay;
+        }
+
+        return new AcsSmsClient(endpoint, authentication, from, options);
     }
 
     /// <summary><c>endpoint=https://….communication.azure.com/;accesskey=base64</c>; either part may be missing.</summary>

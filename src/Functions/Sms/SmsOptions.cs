@@ -69,4 +69,9 @@ internal sealed class AcsSettings
 
     /// <summary>The sender: an ACS phone number in E.164 or an alphanumeric sender id.</summary>
     public string? From { get; set; }
+
+    /// <summary>Pipeline retries per queue delivery (Azure.Core, exponential from <see cref="RetryDelay"/>).</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 }

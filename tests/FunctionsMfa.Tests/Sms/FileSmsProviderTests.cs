@@ -5,7 +5,7 @@ using FunctionsMfa.Tests.Infrastructure;
 namespace FunctionsMfa.Tests.Sms;
 
 /// <summary>The app with its real local provider: SMS as JSON lines in a file.</summary>
-public sealed class FileSmsAppFactory : MfaAppFactory
+public class FileSmsAppFactory : MfaAppFactory
 {
     public string SmsFile { get; } = Path.Combine(Path.GetTempPath(), "functionsmfa-sms-" + Guid.NewGuid().ToString("N") + ".jsonl");
 

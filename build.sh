@@ -53,14 +53,16 @@ cmd_run() {
   fi
 
   dotnet build src/Functions -c Debug -v quiet -nologo >/dev/null
-  dotnet run --project src/Functions -c Debug --no-build --no-launch-profile -- --init-local-settings local.settings.sample.json local.settings.json
+  # The built app is run from the repository root, so relative paths (.data/…) resolve here.
+  local app=src/Functions/bin/Debug/net10.0/FunctionsMfa.Functions.dll
+  dotnet "$app" --init-local-settings local.settings.sample.json local.settings.json
   local url="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
   local key
   key=$(node -e 'const v=require("./local.settings.json").Values;console.log(process.env.Mfa__SecretKeys__0||v["Mfa__SecretKeys__0"])')
   log "serving on $url"
   log "development secret key: $key"
   log "try: curl -s $url/health"
-  dotnet run --project src/Functions -c Debug --no-build --no-launch-profile -- --contentRoot "$ROOT" --urls "$url"
+  dotnet "$app" --contentRoot "$ROOT" --urls "$url"
 }
 
 cmd_test() {
@@ -85,5 +87,6 @@ cmd_test() {
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
+  bench) shift; exec bench/startup.sh "$@" ;;
   *) echo "usage: ./build.sh run|test" >&2; exit 2 ;;
 esac

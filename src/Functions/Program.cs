@@ -18,7 +18,9 @@ static async Task<int> RunAsync(string[] args)
 
 static int EmitFunctions(string directory)
 {
-    var app = MfaApi.Build([]);
+    // Mapping the endpoints constructs the queue functions (their names live on the instances), and their dependencies
+    // read keys. None is used here, so throwaway keys stand in: a build machine needs neither keys nor storage.
+    var app = MfaApi.Build([.. LocalDevelopment.GenerateKeys().Select(k => $"--{k.Key.Replace("__", ":", StringComparison.Ordinal)}={k.Value}")]);
     var functions = FunctionManifest.FromEndpoints(((IEndpointRouteBuilder)app).DataSources);
     FunctionManifest.Write(functions, directory);
     Console.WriteLine($"Wrote {functions.Count} functions to {directory}.");

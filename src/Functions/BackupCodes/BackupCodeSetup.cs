@@ -3,7 +3,22 @@ namespace FunctionsMfa.Functions.BackupCodes;
 /// <summary>The backup-code feature's services and routes (under <c>/v1/me</c>).</summary>
 internal static class BackupCodeSetup
 {
-    public static IServiceCollection AddBackupCodes(this IServiceCollection services) => services;
+    public static IServiceCollection AddBackupCodes(this IServiceCollection services)
+    {
+        services.AddOptions<BackupCodeOptions>().BindConfiguration(BackupCodeOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BackupCodeOptions>, BackupCodeOptionsValidator>();
+        services.AddSingleton<BackupCodeStore>();
+        services.AddSingleton<IBackupCodeIssuer>(sp => sp.GetRequiredService<BackupCodeStore>());
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(BackupCodeJson.Default));
+        return services;
+    }
 
-    public static RouteGroupBuilder MapBackupCodes(this RouteGroupBuilder me) => me;
+    public static RouteGroupBuilder MapBackupCodes(this RouteGroupBuilder me)
+    {
+        me.MapPost("/backup_codes", BackupCodeEndpoints.CreateAsync).WithName("CreateBackupCodes");
+        return me;
+    }
 }
+
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class BackupCodeOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<BackupCodeOptions>;

@@ -9,8 +9,8 @@ internal sealed record FunctionDefinition(string Name, string FunctionJson);
 
 /// <summary>
 /// Writes the function folders from the app's own endpoint table, so the routes the handler serves and the
-/// functions the host exposes cannot drift apart. A DELETE or PATCH function also takes POST (the <c>_method</c>
-/// tunnel) unless a POST function already owns its route; either way the host forwards the request unchanged.
+/// functions the host exposes cannot drift apart. On a route with DELETE or PATCH, one function also takes POST (the
+/// <c>_method</c> tunnel) unless a POST function already owns the route; either way the host forwards the request unchanged.
 /// </summary>
 internal static class FunctionManifest
 {
@@ -21,7 +21,16 @@ internal static class FunctionManifest
             .Where(e => e.Metadata.GetMetadata<QueueFunctionMetadata>() is null && e.Metadata.GetMetadata<NotAFunction>() is null)
             .Select(e => (Endpoint: e, Route: Route(e.RoutePattern), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
             .ToList();
-        var postRoutes = routes.Where(r => r.Methods.Contains("POST")).Select(r => r.Route).ToHashSet(StringComparer.Ordinal);
+        var postRoutes = routes.Where(r => r.Methods.Contains("POST")).Select(r => Shape(r.Endpoint.RoutePattern)).ToHashSet(StringComparer.Ordinal);
+
+        // Two functions taking POST on one route would make the host's route match ambiguous, so on a route with several
+        // tunnelled verbs (PATCH and DELETE) only the first function by name takes POST; the host forwards the request
+        // unchanged either way and the handler routes it by its _method.
+        var tunnelTakers = routes
+            .Where(r => !postRoutes.Contains(Shape(r.Endpoint.RoutePattern)) && r.Methods.Any(m => m is "DELETE" or "PATCH" or "PUT"))
+            .GroupBy(r => Shape(r.Endpoint.RoutePattern), StringComparer.Ordinal)
+            .Select(g => g.Select(r => r.Endpoint).OrderBy(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, StringComparer.Ordinal).First())
+            .ToHashSet();
 
         var functions = new List<FunctionDefinition>();
         foreach (var (endpoint, route, methods) in routes)
@@ -29,7 +38,7 @@ internal static class FunctionManifest
             var name = endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName
                 ?? throw new InvalidOperationException($"The endpoint for '{route}' has no name; give it .WithName(...).");
             var verbs = methods.Select(m => m.ToLowerInvariant()).ToList();
-            if (!postRoutes.Contains(route) && methods.Any(m => m is "DELETE" or "PATCH" or "PUT"))
+            if (tunnelTakers.Contains(endpoint))
             {
                 verbs.Add("post");
             }
@@ -58,6 +67,10 @@ internal static class FunctionManifest
 
     /// <summary>The host's route template: the ASP.NET pattern without its leading slash.</summary>
     internal static string Route(RoutePattern pattern) => (pattern.RawText ?? string.Empty).Trim('/');
+
+    /// <summary>A route as the host matches it: literals and parameter positions, not parameter names.</summary>
+    private static string Shape(RoutePattern pattern) => string.Join('/', pattern.PathSegments.Select(segment =>
+        string.Concat(segment.Parts.Select(part => part is RoutePatternLiteralPart literal ? literal.Content.ToUpperInvariant() : "{}"))));
 
     private static string HttpFunctionJson(string route, IReadOnlyList<string> methods) => Json(writer =>
     {

@@ -29,6 +29,8 @@ internal static class MfaApi
         var builder = WebApplication.CreateSlimBuilder(args);
         ConfigureConfiguration(builder, args);
         ConfigureUrls(builder);
+        // Per-request framework chatter stays out of the log; our own events and warnings stay in.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureServices(builder.Services);
 
         var app = builder.Build();

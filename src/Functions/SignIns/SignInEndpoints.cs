@@ -11,7 +11,7 @@ namespace FunctionsMfa.Functions.SignIns;
 /// <summary>The backend's sign-in routes (secret key): start a sign-in after the first factor, and read it back.</summary>
 internal static class SignInEndpoints
 {
-    public static readonly TimeSpan SignInLifetime = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan SignInLifetime = SignInStateMachine.Lifetime;
 
     public static IEndpointRouteBuilder MapBackendSignIns(this IEndpointRouteBuilder app)
     {
@@ -75,12 +75,12 @@ internal static class SignInEndpoints
         }
 
         signIn = await signIns.InsertAsync(signIn, cancellationToken);
-        return TypedResults.Ok(SignInAttemptResource.From(signIn, user) with { ClientToken = token, SessionToken = sessionToken });
+        return TypedResults.Ok(SignInAttemptResource.From(signIn, user, now) with { ClientToken = token, SessionToken = sessionToken });
     }
 
     /// <summary>Round trips: 2 (sign-in point read, user partition query).</summary>
     internal static async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> GetAsync(
-        string id, UserStore users, SignInStore signIns, CancellationToken cancellationToken)
+        string id, UserStore users, SignInStore signIns, TimeProvider time, CancellationToken cancellationToken)
     {
         var signIn = SignInIds.IsWellFormed(id) ? await signIns.GetAsync(id, cancellationToken) : null;
         if (signIn is null)
@@ -89,7 +89,7 @@ internal static class SignInEndpoints
         }
 
         var user = await users.LoadAsync(signIn.UserId, cancellationToken);
-        return TypedResults.Ok(SignInAttemptResource.From(signIn, user));
+        return TypedResults.Ok(SignInAttemptResource.From(signIn, user, time.GetUtcNow()));
     }
 }
 

@@ -28,14 +28,16 @@ internal sealed record SignInAttemptResource
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SessionToken { get; init; }
 
-    public static SignInAttemptResource From(SignInRecord signIn, UserSnapshot user)
+    /// <summary>The sign-in as seen at <paramref name="now"/>: one past its <c>abandon_at</c> reads as abandoned.</summary>
+    public static SignInAttemptResource From(SignInRecord signIn, UserSnapshot user, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(signIn);
+        var status = SignInStateMachine.Observe(signIn.Status, signIn.AbandonAt, now);
         return new SignInAttemptResource
         {
             Id = signIn.Id,
-            Status = signIn.Status.ToWire(),
-            SupportedSecondFactors = signIn.Status == SignInStatus.NeedsSecondFactor ? SupportedSecondFactor.For(user) : [],
+            Status = status.ToWire(),
+            SupportedSecondFactors = status == SignInStatus.NeedsSecondFactor ? SupportedSecondFactor.For(user) : [],
             SecondFactorVerification = signIn.SecondFactor is { } sf ? SecondFactorVerificationResource.From(sf) : null,
             CreatedSessionId = signIn.CreatedSessionId,
             AbandonAt = signIn.AbandonAt.ToUnixTimeMilliseconds(),

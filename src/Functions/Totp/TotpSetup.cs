@@ -1,9 +1,31 @@
+using FunctionsMfa.Domain.Totp;
+using Microsoft.Extensions.Options;
+
 namespace FunctionsMfa.Functions.Totp;
 
 /// <summary>The TOTP feature's services and routes (under <c>/v1/me</c>).</summary>
 internal static class TotpSetup
 {
-    public static IServiceCollection AddTotp(this IServiceCollection services) => services;
+    public static IServiceCollection AddTotp(this IServiceCollection services)
+    {
+        services.AddOptions<TotpOptions>().BindConfiguration(TotpOptions.Section)
+            .Validate(o => o.Digits is >= 6 and <= 8 && o.PeriodSeconds is >= 15 and <= 300 && o.Window is >= 0 and <= 2,
+                "Mfa:Totp needs Digits 6-8, PeriodSeconds 15-300 and Window 0-2.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new TotpAlgorithm(sp.GetRequiredService<IOptions<TotpOptions>>().Value.ToSettings()));
+        services.AddSingleton<TotpStore>();
+        // The sign-in feature checks strategy "totp" codes with this service.
+        services.AddSingleton<TotpVerifier>();
+        // First in the chain: ahead of the reflection resolver the JIT build keeps, so tests exercise the generated code too.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, TotpJson.Default));
+        return services;
+    }
 
-    public static RouteGroupBuilder MapTotp(this RouteGroupBuilder me) => me;
+    public static RouteGroupBuilder MapTotp(this RouteGroupBuilder me)
+    {
+        me.MapPost("/totp", TotpEndpoints.CreateAsync).WithName("CreateTotp");
+        me.MapPost("/totp/attempt_verification", TotpEndpoints.VerifyAsync).WithName("VerifyTotp");
+        me.MapDelete("/totp", TotpEndpoints.DeleteAsync).WithName("DeleteTotp");
+        return me;
+    }
 }

@@ -127,7 +127,9 @@ internal sealed class RequestForm
     {
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 2 });
+            // RFC 8259 lets a parser ignore a leading UTF-8 BOM; Utf8JsonReader does not, JsonDocument does: be tolerant.
+            var json = body.AsSpan().StartsWith(Utf8Bom) ? body.AsSpan(Utf8Bom.Length) : body;
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 2 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return null;
@@ -171,6 +173,8 @@ internal sealed class RequestForm
     }
 
     private static readonly string NestedValueMarker = new('\0', 1);
+
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     private static Dictionary<string, string?>? ParseForm(byte[] body)
     {

@@ -25,6 +25,9 @@ public class MfaAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string StorageConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>The app's settings (configuration keys with <c>:</c>), e.g. to start a second instance with the same keys.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => settings;
+
     public async Task InitializeAsync()
     {
         var azurite = await Azurite.InstanceAsync();

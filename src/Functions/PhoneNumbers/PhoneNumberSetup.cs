@@ -1,3 +1,5 @@
+using FunctionsMfa.Functions.SignIns.SecondFactors;
+
 namespace FunctionsMfa.Functions.PhoneNumbers;
 
 /// <summary>The phone-number feature's services and routes (under <c>/v1/me</c>).</summary>
@@ -6,6 +8,9 @@ internal static class PhoneNumberSetup
     public static IServiceCollection AddPhoneNumbers(this IServiceCollection services)
     {
         services.AddSingleton<PhoneNumberStore>();
+        // The phone_code strategy reads the prepare request's Accept-Language for the SMS template.
+        services.AddHttpContextAccessor();
+        services.AddSingleton<ISecondFactorStrategy, PhoneCodeSecondFactor>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(PhoneNumberJson.Default));
         return services;
     }

@@ -89,6 +89,9 @@ public sealed class PhoneCodeSignInTests(PhoneSignInAppFactory app) : IClassFixt
         Assert.StartsWith("sess_", completed.GetProperty("created_session_id").GetString());
 
         var session = completed.GetProperty("session_token").GetString()!;
+        var payload = session.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        using var claims = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=')));
+        Assert.Equal("[\"pwd\",\"sms\"]", claims.RootElement.GetProperty("amr").GetRawText());
         var me = await (await app.ClientWithToken(session).GetAsync("/v1/me")).JsonAsync();
         Assert.Equal(userId, me.GetProperty("id").GetString());
         Assert.True(me.GetProperty("two_factor_enabled").GetBoolean());

@@ -53,7 +53,7 @@ internal sealed class FakeAcs : IAsyncDisposable
 
     private async Task ServeAsync()
     {
-        while (listener.IsListening)
+        while (Volatile.Read(ref disposed) == 0)
         {
             HttpListenerContext context;
             try
@@ -91,10 +91,23 @@ internal sealed class FakeAcs : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        listener.Stop();
+        // Idempotent: a factory may dispose both synchronously and asynchronously.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         listener.Close();
-        await loop;
+        try
+        {
+            await loop;
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
+
+    private int disposed;
 }
 
 internal sealed record Recorded(string Method, string PathAndQuery, string Body, bool SignatureValid);

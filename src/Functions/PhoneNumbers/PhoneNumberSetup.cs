@@ -11,7 +11,9 @@ internal static class PhoneNumberSetup
         // The phone_code strategy reads the prepare request's Accept-Language for the SMS template.
         services.AddHttpContextAccessor();
         services.AddSingleton<ISecondFactorStrategy, PhoneCodeSecondFactor>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(PhoneNumberJson.Default));
+        // First in the chain: after the reflection resolver it would never be asked, and under Native AOT reflection
+        // cannot build these records' constructor converters (found by an AOT smoke run: 500 on prepare_verification).
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, PhoneNumberJson.Default));
         return services;
     }
 

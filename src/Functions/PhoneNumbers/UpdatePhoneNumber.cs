@@ -16,7 +16,7 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// </summary>
 internal static class UpdatePhoneNumber
 {
-    /// <summary>Round trips: 1 (user partition query) + 1 (write or transaction), + the backup-code issue when 2FA turns on.</summary>
+    /// <summary>Round trips: 1 (user partition query) + 1 (write or transaction), + the backup-code issuer's when 2FA turns on.</summary>
     public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
         string id, HttpContext context, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp,
         IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
@@ -76,8 +76,7 @@ internal static class UpdatePhoneNumber
                 continue;
             }
 
-            var written = await phones.GetAsync(session.UserId, id, cancellationToken) ?? updated;
-            var resource = PhoneNumberResource.From(written, now, options.Value.CodePolicy);
+            var resource = PhoneNumberResource.From(updated, now, options.Value.CodePolicy);
             if (reserved && !factors.TwoFactorEnabled && context.RequestServices.GetService<IBackupCodeIssuer>() is { } issuer)
             {
                 resource = resource with { BackupCodes = await issuer.IssueIfNoneAsync(session.UserId, cancellationToken) };

@@ -44,9 +44,12 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
         var reserved = await (await client.PatchAsync($"/v1/me/phone_numbers/{id}", Patch(reserved: true))).JsonAsync();
         Assert.True(reserved.GetProperty("reserved_for_second_factor").GetBoolean());
         Assert.True(reserved.GetProperty("default_second_factor").GetBoolean());
+        // Turning 2FA on issues the first backup-code set, shown once (as Clerk does on the phone number).
+        Assert.Equal(10, reserved.GetProperty("backup_codes").GetArrayLength());
 
         var me = await (await client.GetAsync("/v1/me")).JsonAsync();
         Assert.True(me.GetProperty("two_factor_enabled").GetBoolean());
+        Assert.Equal(10, me.GetProperty("backup_codes_remaining").GetInt32());
 
         var signIn = await (await app.BackendClient().PostJsonAsync("/v1/sign_ins", new { user_id = userId })).JsonAsync();
         Assert.Equal("needs_second_factor", signIn.GetProperty("status").GetString());

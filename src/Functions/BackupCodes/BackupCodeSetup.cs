@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.Wire;
 namespace FunctionsMfa.Functions.BackupCodes;
 
 /// <summary>The backup-code feature's services and routes (under <c>/v1/me</c>).</summary>
@@ -9,7 +10,7 @@ internal static class BackupCodeSetup
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BackupCodeOptions>, BackupCodeOptionsValidator>();
         services.AddSingleton<BackupCodeStore>();
         services.AddSingleton<IBackupCodeIssuer>(sp => sp.GetRequiredService<BackupCodeStore>());
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(BackupCodeJson.Default));
+        services.AddJsonContext(BackupCodeJson.Default);
         return services;
     }
 

@@ -23,6 +23,13 @@ internal static class HostInvocationEndpoints
 
     private static async Task InvokeAsync(IQueueFunction function, HttpContext context, CancellationToken cancellationToken)
     {
+        // Standalone, the process drains its queues itself and nothing may post invocations: the routes do not exist.
+        if (context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueueDrainOptions>>().Value.Enabled)
+        {
+            await ErrorResult.WriteAsync(context, MfaErrors.ResourceNotFound);
+            return;
+        }
+
         var (form, error) = await ReadInvocationAsync(function, context, cancellationToken);
         if (form is null)
         {

@@ -67,14 +67,11 @@ internal static class MfaApi
         services.AddOptions<QueueDrainOptions>().BindConfiguration("Mfa:Queues")
             .Configure<IConfiguration>((o, config) => o.Enabled &= string.IsNullOrEmpty(config[CustomHandlerPortVariable]));
 
-        services.ConfigureHttpJsonOptions(options =>
-        {
-            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(1, SessionJson.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(2, SignInJson.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(3, UserJson.Default);
-        });
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddJsonContext(WireJson.Default);
+        services.AddJsonContext(SessionJson.Default);
+        services.AddJsonContext(SignInJson.Default);
+        services.AddJsonContext(UserJson.Default);
         services.AddProblemDetails();
         services.AddOpenApi("v1");
         services.AddCors();
@@ -104,6 +101,7 @@ internal static class MfaApi
         services.AddSecurity();
         services.AddPhoneNumbers();
         services.AddSms();
+        services.AddMfaTelemetry();
 
         services.AddSingleton<QueueDrainer>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueDrainer>());

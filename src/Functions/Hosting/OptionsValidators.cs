@@ -20,6 +20,8 @@ internal static class OptionsRegistration
         // Written out per type: the configuration-binding source generator (Native AOT) does not follow generic calls.
         services.AddOptions<MfaOptions>().BindConfiguration(MfaOptions.Section)
             .Validate(o => o.SecretKeys.Count > 0 && o.SecretKeys.TrueForAll(k => k.Length >= 16), "Mfa:SecretKeys needs at least one key of 16 or more characters.")
+            // An unresolved Key Vault reference reaches the app as its literal text, which would then be a well-known key.
+            .Validate(o => !o.SecretKeys.Exists(k => k.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase)), "Mfa:SecretKeys holds an unresolved Key Vault reference: check the app identity's Key Vault Secrets User role and the secret's name.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<MfaOptions>, MfaOptionsValidator>();
         services.AddOptions<SessionTokenOptions>().BindConfiguration(SessionTokenOptions.Section)

@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.Wire;
 using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ internal static class SecuritySetup
 
         // The second-factor sign-in spends this budget; its dispatch and strategies are registered with it.
         services.AddSecondFactorSignIns();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(SecurityJson.Default));
+        services.AddJsonContext(SecurityJson.Default);
         return services;
     }
 

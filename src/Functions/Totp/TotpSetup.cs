@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.Wire;
 using FunctionsMfa.Domain.Totp;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ internal static class TotpSetup
         // The sign-in feature checks strategy "totp" codes with this service.
         services.AddSingleton<TotpVerifier>();
         // First in the chain: ahead of the reflection resolver the JIT build keeps, so tests exercise the generated code too.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, TotpJson.Default));
+        services.AddJsonContext(TotpJson.Default);
         return services;
     }
 

@@ -5,8 +5,6 @@ using FunctionsMfa.Tests.Infrastructure;
 using FunctionsMfa.Tests.Totp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 
@@ -20,16 +18,9 @@ public sealed class SpaAppFactory : MfaAppFactory, IAsyncLifetime
 {
     private WebApplication? spaServer;
 
-    public SpaAppFactory() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    public SpaAppFactory() => ListenOnLoopback();
 
     public int SpaPort { get; } = FreePort();
-
-    public Uri ApiAddress()
-    {
-        StartServer();
-        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return new Uri(addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
-    }
 
     public async Task<Uri> StartSpaAsync()
     {
@@ -77,7 +68,7 @@ public sealed class SpaBrowserTests(SpaAppFactory app) : IClassFixture<SpaAppFac
     [Fact]
     public async Task The_spa_sample_completes_a_totp_sign_in_in_a_real_browser()
     {
-        var api = app.ApiAddress();
+        var api = app.ServerAddress();
         var spa = await app.StartSpaAsync();
         var userId = Wire.NewUserId();
         var secret = await app.EnrolAsync(userId);

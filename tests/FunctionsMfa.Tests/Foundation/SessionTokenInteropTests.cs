@@ -6,8 +6,6 @@ using System.Text.Json;
 using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -19,19 +17,11 @@ namespace FunctionsMfa.Tests.Foundation;
 /// </summary>
 public sealed class RotatingKeysKestrelAppFactory : MfaAppFactory
 {
-    public RotatingKeysKestrelAppFactory() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    public RotatingKeysKestrelAppFactory() => ListenOnLoopback();
 
     public string NewSigningKey { get; } = SigningKey("k-new");
 
     public string OldSigningKey { get; } = SigningKey("k-old");
-
-    /// <summary>Starts the server (once) and returns its address.</summary>
-    public Uri ServerAddress()
-    {
-        StartServer();
-        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return new Uri(addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
-    }
 
     /// <summary>A token as the service signed it before the rotation, with the old key alone.</summary>
     public string TokenSignedByOldKey(string userId)

@@ -79,6 +79,18 @@ public class MfaAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
             now.AddMinutes(-1), secondFactorMinutesAgo is { } minutes ? now.AddMinutes(-minutes) : null);
     }
 
+    /// <summary>A subclass calls this from its constructor to serve on a real socket (127.0.0.1, a free port), for clients that are not .NET.</summary>
+    protected void ListenOnLoopback() => UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+
+    /// <summary>Starts the real server (once; see <see cref="ListenOnLoopback"/>) and returns its address.</summary>
+    public Uri ServerAddress()
+    {
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
+    }
+
     public T Service<T>()
         where T : notnull => Services.GetRequiredService<T>();
 

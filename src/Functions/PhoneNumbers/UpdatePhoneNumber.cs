@@ -71,7 +71,8 @@ internal static class UpdatePhoneNumber
             var now = time.GetUtcNow();
             var updated = phone with { ReservedForSecondFactor = reserved, DefaultSecondFactor = isDefault, UpdatedAt = now };
             var clear = isDefault ? others.Where(o => o.DefaultSecondFactor).ToList() : [];
-            if (!await phones.TryReplaceWithOthersAsync(updated, clear, cancellationToken))
+            var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: reserved);
+            if (!await phones.TryReplaceWithOthersAsync(updated, clear, backupRows, cancellationToken))
             {
                 continue;
             }

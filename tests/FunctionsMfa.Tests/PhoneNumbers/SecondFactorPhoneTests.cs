@@ -125,12 +125,50 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
         var table = new TableClient(app.StorageConnectionString, MfaTables.Users);
         await table.UpdateEntityAsync(new TableEntity(userId, rowA.RowKey) { ["Touched"] = true }, Azure.ETag.All, TableUpdateMode.Merge);
 
-        var ok = await store.TryReplaceWithOthersAsync(rowB with { DefaultSecondFactor = true }, [rowA], CancellationToken.None);
+        var ok = await store.TryReplaceWithOthersAsync(rowB with { DefaultSecondFactor = true }, [rowA], [], CancellationToken.None);
         Assert.False(ok);
         var afterA = (await store.GetAsync(userId, a, CancellationToken.None))!;
         var afterB = (await store.GetAsync(userId, b, CancellationToken.None))!;
         Assert.True(afterA.DefaultSecondFactor);
         Assert.False(afterB.DefaultSecondFactor);
         Assert.Equal(rowB.ETag, afterB.ETag);
+    }
+
+    [Fact]
+    public async Task Removing_the_last_second_factor_phone_removes_the_backup_codes_with_it()
+    {
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId, secondFactorMinutesAgo: 0));
+        var a = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
+        var b = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
+        await client.PatchAsync($"/v1/me/phone_numbers/{a}", Patch(reserved: true));
+        await client.PatchAsync($"/v1/me/phone_numbers/{b}", Patch(reserved: true));
+        Assert.Equal(10, (await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("backup_codes_remaining").GetInt32());
+
+        // Another factor is left: the codes stay.
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"/v1/me/phone_numbers/{a}")).StatusCode);
+        Assert.Equal(10, (await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("backup_codes_remaining").GetInt32());
+
+        // Releasing the last one takes them in the same transaction.
+        var released = await client.PatchAsync($"/v1/me/phone_numbers/{b}", Patch(reserved: false));
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        var me = await (await client.GetAsync("/v1/me")).JsonAsync();
+        Assert.False(me.GetProperty("two_factor_enabled").GetBoolean());
+        Assert.Equal(0, me.GetProperty("backup_codes_remaining").GetInt32());
+        var table = new TableClient(app.StorageConnectionString, MfaTables.Users);
+        var rows = new List<string>();
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == userId))
+        {
+            rows.Add(row.RowKey);
+        }
+
+        Assert.DoesNotContain("bcset", rows);
+        Assert.DoesNotContain(rows, r => r.StartsWith("bc_", StringComparison.Ordinal));
+
+        // Reserving again issues a fresh set.
+        var again = await (await client.PatchAsync($"/v1/me/phone_numbers/{b}", Patch(reserved: true))).JsonAsync();
+        Assert.Equal(10, again.GetProperty("backup_codes").GetArrayLength());
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"/v1/me/phone_numbers/{b}")).StatusCode);
+        Assert.Equal(0, (await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("backup_codes_remaining").GetInt32());
     }
 }

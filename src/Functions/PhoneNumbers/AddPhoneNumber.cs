@@ -1,0 +1,58 @@
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Sms;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsMfa.Functions.PhoneNumbers;
+
+/// <summary><c>POST /v1/me/phone_numbers {phone_number}</c>: adds an unverified number, parsed to E.164.</summary>
+internal static class AddPhoneNumber
+{
+    /// <summary>Round trips: 1 (insert-if-absent) + 1 (audit event).</summary>
+    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
+        HttpContext context, SessionPrincipal session, PhoneNumberStore phones, SmsDestinations destinations, SecurityEventLog events,
+        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (form, error) = await RequestForm.ReadAsync(context, "phone_number");
+        if (form is null)
+        {
+            return error!.Result();
+        }
+
+        var input = form.Get("phone_number");
+        if (string.IsNullOrEmpty(input))
+        {
+            return MfaErrors.FormParamMissing("phone_number").Result();
+        }
+
+        if (PhoneNumberRules.Parse(input) is not { } facts)
+        {
+            return MfaErrors.FormParamFormatInvalid("phone_number").Result();
+        }
+
+        if (destinations.Check(facts) is { } refused)
+        {
+            return refused.Result();
+        }
+
+        var now = time.GetUtcNow();
+        var phone = new PhoneNumberRecord
+        {
+            Id = phones.IdFor(session.UserId, facts.E164),
+            UserId = session.UserId,
+            PhoneNumber = facts.E164,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var inserted = await phones.TryInsertAsync(phone, cancellationToken);
+        if (inserted is null)
+        {
+            return MfaErrors.PhoneNumberExists.Result();
+        }
+
+        await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneAdded, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
+        return TypedResults.Ok(PhoneNumberResource.From(inserted, now, options.Value.CodePolicy));
+    }
+}

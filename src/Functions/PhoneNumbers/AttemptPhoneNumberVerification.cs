@@ -1,0 +1,87 @@
+using FunctionsMfa.Domain.Phone;
+using FunctionsMfa.Functions.Crypto;
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Sms;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsMfa.Functions.PhoneNumbers;
+
+/// <summary>
+/// <c>POST /v1/me/phone_numbers/{id}/attempt_verification {code}</c>. Every outcome that changes state (a wrong try,
+/// the success that consumes the code) is one If-Match write of the row that was read; a conflict re-reads and
+/// decides again, so of many concurrent attempts with one code exactly one succeeds.
+/// </summary>
+internal static class AttemptPhoneNumberVerification
+{
+    private const int MaxConflictRetries = 50;
+
+    /// <summary>Round trips: 1 (row read) + 1 (row write) per try, + 1 (audit event) on success.</summary>
+    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
+        string id, HttpContext context, SessionPrincipal session, PhoneNumberStore phones, KeyedHash keyedHash, SecurityEventLog events,
+        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (form, error) = await RequestForm.ReadAsync(context, "code");
+        if (form is null)
+        {
+            return error!.Result();
+        }
+
+        var code = form.Get("code");
+        if (string.IsNullOrEmpty(code))
+        {
+            return MfaErrors.FormParamMissing("code").Result();
+        }
+
+        if (!PhoneCodes.IsWellFormed(code))
+        {
+            return MfaErrors.FormParamFormatInvalid("code").Result();
+        }
+
+        var policy = options.Value.CodePolicy;
+        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        {
+            var phone = PhoneNumberRecord.IsWellFormedId(id) ? await phones.GetAsync(session.UserId, id, cancellationToken) : null;
+            if (phone is null)
+            {
+                return MfaErrors.ResourceNotFound.Result();
+            }
+
+            var now = time.GetUtcNow();
+            var expireAt = phone.Verification.ExpireAt ?? now;
+            var (outcome, state) = phone.Verification.Attempt(now, hash => keyedHash.Matches(PhoneNumberRecord.CodePurpose(phone.Id, expireAt), code, hash), policy);
+            switch (outcome)
+            {
+                case PhoneAttemptOutcome.AlreadyVerified:
+                    return MfaErrors.PhoneAlreadyVerified.Result();
+                case PhoneAttemptOutcome.NoCode:
+                    return MfaErrors.PhoneVerificationMissing.Result();
+                case PhoneAttemptOutcome.Expired:
+                    return MfaErrors.PhoneVerificationExpired.Result();
+                case PhoneAttemptOutcome.Failed when ReferenceEquals(state, phone.Verification):
+                    return MfaErrors.PhoneVerificationFailed.Result();
+            }
+
+            var written = await phones.TryReplaceAsync(phone with { Verification = state, UpdatedAt = now }, cancellationToken);
+            if (written is null)
+            {
+                continue;
+            }
+
+            switch (outcome)
+            {
+                case PhoneAttemptOutcome.Verified:
+                    await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneVerified, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
+                    return TypedResults.Ok(PhoneNumberResource.From(written, now, policy));
+                case PhoneAttemptOutcome.Failed:
+                    return MfaErrors.PhoneVerificationFailed.Result();
+                default:
+                    return MfaErrors.PhoneCodeIncorrect(state.AttemptsRemaining(policy)).Result();
+            }
+        }
+
+        return MfaErrors.PhoneNumberBusy.Result();
+    }
+}

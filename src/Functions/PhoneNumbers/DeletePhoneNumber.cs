@@ -1,0 +1,51 @@
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Users;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FunctionsMfa.Functions.PhoneNumbers;
+
+/// <summary>
+/// <c>DELETE /v1/me/phone_numbers/{id}</c>. Removing a 2FA number needs step-up; removing the last second factor
+/// removes the backup codes in the same transaction.
+/// </summary>
+internal static class DeletePhoneNumber
+{
+    /// <summary>Round trips: 1 (user partition query) + 1 (If-Match delete or transaction) + 1 (audit event).</summary>
+    public static async Task<Results<Ok<DeletedPhoneNumber>, ErrorResult>> HandleAsync(
+        string id, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp, SecurityEventLog events,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var user = await users.LoadAsync(session.UserId, cancellationToken);
+            var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
+            if (row is null)
+            {
+                return MfaErrors.ResourceNotFound.Result();
+            }
+
+            var phone = PhoneNumberRecord.FromEntity(row);
+            if (phone.ReservedForSecondFactor && stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
+            {
+                return stepUpError.Result();
+            }
+
+            var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: false);
+            if (!await phones.TryDeleteAsync(phone, backupRows, cancellationToken))
+            {
+                continue;
+            }
+
+            await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneDeleted, new Dictionary<string, string>
+            {
+                ["phone_number_id"] = phone.Id,
+                ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }, cancellationToken);
+            return TypedResults.Ok(new DeletedPhoneNumber(phone.Id));
+        }
+
+        return MfaErrors.PhoneNumberBusy.Result();
+    }
+}

@@ -1,0 +1,111 @@
+using FunctionsMfa.Functions.BackupCodes;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Sms;
+using FunctionsMfa.Functions.Users;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsMfa.Functions.PhoneNumbers;
+
+/// <summary>
+/// <c>PATCH /v1/me/phone_numbers/{id} {reserved_for_second_factor, default_second_factor}</c>. Only a verified number
+/// can be reserved; the default must be reserved; the first reserved number becomes the default. Changing a 2FA
+/// number (reserving or releasing it, moving the default) needs step-up when the user already has a second factor.
+/// Making this number the default clears the flag on the others in the same entity-group transaction.
+/// </summary>
+internal static class UpdatePhoneNumber
+{
+    /// <summary>Round trips: 1 (user partition query) + 1 (write or transaction), + the backup-code issuer's when 2FA turns on.</summary>
+    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
+        string id, HttpContext context, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp,
+        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (form, error) = await RequestForm.ReadAsync(context, "reserved_for_second_factor", "default_second_factor");
+        if (form is null)
+        {
+            return error!.Result();
+        }
+
+        if (!TryReadBool(form, "reserved_for_second_factor", out var reservedInput))
+        {
+            return MfaErrors.FormParamFormatInvalid("reserved_for_second_factor").Result();
+        }
+
+        if (!TryReadBool(form, "default_second_factor", out var defaultInput))
+        {
+            return MfaErrors.FormParamFormatInvalid("default_second_factor").Result();
+        }
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var user = await users.LoadAsync(session.UserId, cancellationToken);
+            var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
+            if (row is null)
+            {
+                return MfaErrors.ResourceNotFound.Result();
+            }
+
+            var phone = PhoneNumberRecord.FromEntity(row);
+            var others = user.RowsWithPrefix(UserRows.PhonePrefix).Where(r => r.RowKey != row.RowKey).Select(PhoneNumberRecord.FromEntity).ToList();
+            var factors = UserFactors.From(user);
+
+            var reserved = reservedInput ?? phone.ReservedForSecondFactor;
+            if (reserved && !phone.Verified)
+            {
+                return MfaErrors.PhoneNumberNotVerified.Result();
+            }
+
+            var isDefault = defaultInput ?? (reserved && (phone.DefaultSecondFactor || (!phone.ReservedForSecondFactor && !others.Any(o => o.ReservedForSecondFactor && o.DefaultSecondFactor))));
+            if (isDefault && !reserved)
+            {
+                return MfaErrors.FormParamValueInvalid("default_second_factor").Result();
+            }
+
+            var touchesSecondFactor = phone.ReservedForSecondFactor || reserved;
+            if (touchesSecondFactor && stepUp.Check(session, factors.TwoFactorEnabled) is { } stepUpError)
+            {
+                return stepUpError.Result();
+            }
+
+            var now = time.GetUtcNow();
+            var updated = phone with { ReservedForSecondFactor = reserved, DefaultSecondFactor = isDefault, UpdatedAt = now };
+            var clear = isDefault ? others.Where(o => o.DefaultSecondFactor).ToList() : [];
+            var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: reserved);
+            if (!await phones.TryReplaceWithOthersAsync(updated, clear, backupRows, cancellationToken))
+            {
+                continue;
+            }
+
+            var resource = PhoneNumberResource.From(updated, now, options.Value.CodePolicy);
+            if (reserved && !factors.TwoFactorEnabled && context.RequestServices.GetService<IBackupCodeIssuer>() is { } issuer)
+            {
+                resource = resource with { BackupCodes = await issuer.IssueIfNoneAsync(session.UserId, cancellationToken) };
+            }
+
+            return TypedResults.Ok(resource);
+        }
+
+        return MfaErrors.PhoneNumberBusy.Result();
+    }
+
+    /// <summary>Absent or null: unchanged. Otherwise exactly <c>true</c> or <c>false</c>.</summary>
+    private static bool TryReadBool(RequestForm form, string name, out bool? value)
+    {
+        value = null;
+        var text = form.Get(name);
+        switch (text)
+        {
+            case null:
+                return true;
+            case "true":
+                value = true;
+                return true;
+            case "false":
+                value = false;
+                return true;
+            default:
+                return false;
+        }
+    }
+}

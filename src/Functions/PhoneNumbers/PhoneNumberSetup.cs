@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.Wire;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -13,7 +14,7 @@ internal static class PhoneNumberSetup
         services.AddSingleton<ISecondFactorStrategy, PhoneCodeSecondFactor>();
         // First in the chain: after the reflection resolver it would never be asked, and under Native AOT reflection
         // cannot build these records' constructor converters (found by an AOT smoke run: 500 on prepare_verification).
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, PhoneNumberJson.Default));
+        services.AddJsonContext(PhoneNumberJson.Default);
         return services;
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using FunctionsMfa.Tests.Infrastructure;
 using FunctionsMfa.Tests.Totp;
 using Microsoft.AspNetCore.Builder;
@@ -20,7 +19,7 @@ public sealed class SpaAppFactory : MfaAppFactory, IAsyncLifetime
 
     public SpaAppFactory() => ListenOnLoopback();
 
-    public int SpaPort { get; } = FreePort();
+    public int SpaPort { get; } = Ports.FreeLoopbackPort();
 
     public async Task<Uri> StartSpaAsync()
     {
@@ -53,13 +52,6 @@ public sealed class SpaAppFactory : MfaAppFactory, IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(values);
         values["Mfa:Cors:AllowedOrigins:0"] = $"http://127.0.0.1:{SpaPort}";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -10,18 +9,12 @@ namespace FunctionsMfa.Tests.Hosting;
 /// <summary>Under the Functions host, the handler takes the port it is given and leaves the queues to the host.</summary>
 public sealed class CustomHandlerStartupTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task The_handler_listens_on_FUNCTIONS_CUSTOMHANDLER_PORT_on_loopback_and_answers_the_hosts_probe()
     {
         var azurite = await Azurite.InstanceAsync();
-        var port = FreePort();
+        var port = Ports.FreeLoopbackPort();
         var workingDirectory = Directory.CreateTempSubdirectory("mfa-handler-");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {

@@ -8,17 +8,40 @@ namespace FunctionsMfa.Tests.Infrastructure;
 /// One real Azurite for the whole test run, on free ports, in memory, started from the repository's pinned npm
 /// package. When it cannot start, every test that needs it fails with the reason: tests never skip.
 /// </summary>
-public sealed class Azurite
+public sealed class Azurite : IDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static readonly Lazy<Task<Azurite>> Shared = new(StartAsync);
 
-    private Azurite(string connectionString) => ConnectionString = connectionString;
+    private readonly Process? ownProcess;
+
+    private Azurite(string connectionString, Process? ownProcess = null)
+    {
+        ConnectionString = connectionString;
+        this.ownProcess = ownProcess;
+    }
 
     public string ConnectionString { get; }
 
     public static Task<Azurite> InstanceAsync() => Shared.Value;
+
+    /// <summary>An Azurite of the caller's alone (disposed by it), for a process whose queue drainer must not see other tests' messages.</summary>
+    public static async Task<Azurite> StartPrivateAsync()
+    {
+        var (connectionString, process) = await LaunchAsync();
+        return new Azurite(connectionString, process);
+    }
+
+    public void Dispose()
+    {
+        if (ownProcess is { HasExited: false })
+        {
+            ownProcess.Kill(entireProcessTree: true);
+        }
+
+        ownProcess?.Dispose();
+    }
 
     public static string RepositoryRoot()
     {
@@ -39,13 +62,19 @@ public sealed class Azurite
             return new Azurite(external);
         }
 
+        var (connectionString, _) = await LaunchAsync();
+        return new Azurite(connectionString);
+    }
+
+    private static async Task<(string ConnectionString, Process Process)> LaunchAsync()
+    {
         var script = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing). Run ./build.sh test, which installs it with npm ci.");
         }
 
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        int blob = Ports.FreeLoopbackPort(), queue = Ports.FreeLoopbackPort(), table = Ports.FreeLoopbackPort();
         var start = new ProcessStartInfo("node")
         {
             ArgumentList =
@@ -85,17 +114,11 @@ public sealed class Azurite
             await Task.Delay(100);
         }
 
-        return new Azurite(
+        return (
             $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+            $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;",
+            process);
     }
 
     private static async Task<bool> IsListeningAsync(int port)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using FunctionsMfa.Tests.Infrastructure;
 
 namespace FunctionsMfa.Tests.Security;
@@ -25,7 +24,7 @@ public sealed class SecondInstance : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(app);
         var dll = FunctionsDll();
-        var port = FreePort();
+        var port = Ports.FreeLoopbackPort();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}" },
@@ -104,12 +103,5 @@ public sealed class SecondInstance : IAsyncDisposable
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var dll = Path.Combine(Azurite.RepositoryRoot(), "src", "Functions", "bin", configuration, "net10.0", "FunctionsMfa.Functions.dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing; build the solution first.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

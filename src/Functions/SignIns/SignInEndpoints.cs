@@ -22,8 +22,8 @@ internal static class SignInEndpoints
     }
 
     /// <summary>
-    /// Round trips: 1 (user partition query) + 1 (sign-in insert), or + 1 more (session insert) when the user has no
-    /// second factor and the sign-in completes at once.
+    /// Round trips: 1 (user partition query) + 1 (sign-in insert), + 1 (session insert) when the user has no second
+    /// factor and the sign-in completes at once, + 1 when a new <c>user_label</c> is remembered.
     /// </summary>
     internal static async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> CreateAsync(
         HttpContext context, UserStore users, SignInStore signIns, SessionStore sessions, ClientTokens clientTokens,
@@ -47,12 +47,17 @@ internal static class SignInEndpoints
         }
 
         var label = form.Get("user_label");
-        if (label is { Length: > 256 })
+        if (label is not null && (label.Length is 0 or > 256 || label.Any(char.IsControl)))
         {
             return MfaErrors.FormParamFormatInvalid("user_label").Result();
         }
 
         var user = await users.LoadAsync(userId, cancellationToken);
+        if (label is not null)
+        {
+            await users.RememberLabelAsync(user, label, cancellationToken);
+        }
+
         var now = time.GetUtcNow();
         var (token, tokenHash) = clientTokens.Create();
         var signIn = new SignInRecord

@@ -62,8 +62,7 @@ internal static class TotpEndpoints
 
                 await events.RecordAsync(session.UserId, SecurityEventTypes.TotpEnrolled, new Dictionary<string, string> { ["totp_id"] = record.Id }, cancellationToken);
                 var base32 = TotpAlgorithm.EncodeSecret(secret);
-                // The user id is the label: no display name is stored in the user's partition.
-                var uri = algorithm.BuildUri(options.Value.Issuer, session.UserId, base32);
+                var uri = algorithm.BuildUri(options.Value.Issuer, UserStore.Label(user), base32);
                 return TypedResults.Ok(TotpResource.From(record) with { Secret = base32, Uri = uri, QrCode = TotpQrCode.DataUri(uri) });
             }
             finally

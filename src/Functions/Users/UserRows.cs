@@ -6,6 +6,9 @@ namespace FunctionsMfa.Functions.Users;
 /// </summary>
 internal static class UserRows
 {
+    /// <summary>The app's display label for the user (<c>UserLabel</c>), from the latest sign-in that gave one.</summary>
+    public const string Profile = "profile";
+
     /// <summary>Failure budget and lockout (the sign-in issue).</summary>
     public const string State = "state";
 

@@ -31,4 +31,43 @@ internal sealed class UserStore(MfaStorage storage)
     }
 
     public ValueTask<TableClient> TableAsync() => storage.TableAsync(MfaTables.Users);
+
+    /// <summary>The label authenticator apps show for the user: the app's <c>user_label</c> when one is known, else the id.</summary>
+    public static string Label(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Row(UserRows.Profile)?.GetString("UserLabel") is { Length: > 0 } label ? label : user.UserId;
+    }
+
+    /// <summary>
+    /// Keeps the app's latest label for the user. No write when it is unchanged; otherwise insert-if-absent or If-Match
+    /// replace. A conflict means another sign-in wrote a label at the same moment; either label is right, so it is
+    /// left as that request wrote it. Round trips: 0 or 1.
+    /// </summary>
+    public async Task RememberLabelAsync(UserSnapshot user, string label, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var existing = user.Row(UserRows.Profile);
+        if (string.Equals(existing?.GetString("UserLabel"), label, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var table = await storage.TableAsync(MfaTables.Users);
+        var entity = new TableEntity(user.UserId, UserRows.Profile) { ["UserLabel"] = label };
+        try
+        {
+            if (existing is null)
+            {
+                await table.AddEntityAsync(entity, cancellationToken);
+            }
+            else
+            {
+                await table.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status is 409 or 412)
+        {
+        }
+    }
 }

@@ -131,9 +131,22 @@ public sealed class WireConventionTests(MfaAppFactory app) : IClassFixture<MfaAp
         var response = await app.CreateClient().GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var paths = (await response.JsonAsync()).GetProperty("paths");
-        foreach (var path in new[] { "/v1/sign_ins", "/v1/sign_ins/{id}", "/v1/client/sign_ins/{id}", "/v1/me", "/health", "/.well-known/jwks.json" })
+
+        // Every HTTP function (a named route endpoint) is documented with each of its verbs; the document itself is not.
+        var endpoints = app.Service<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>() is { EndpointName: not "GetOpenApi" })
+            .Where(e => e.Metadata.GetMetadata<FunctionsMfa.Functions.Hosting.QueueFunctionMetadata>() is null)
+            .ToList();
+        Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} named endpoints");
+        foreach (var endpoint in endpoints)
         {
-            Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI lacks {path}");
+            var path = "/" + endpoint.RoutePattern.RawText!.Trim('/');
+            Assert.True(paths.TryGetProperty(path, out var item), $"OpenAPI lacks {path}");
+            foreach (var verb in endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods)
+            {
+                Assert.True(item.TryGetProperty(verb.ToLowerInvariant(), out _), $"OpenAPI lacks {verb} {path}");
+            }
         }
     }
 }

@@ -9,7 +9,6 @@ namespace FunctionsMfa.Tests.Hosting;
 /// <summary>Under the Functions host, the handler takes the port it is given and leaves the queues to the host.</summary>
 public sealed class CustomHandlerStartupTests
 {
-
     [Fact]
     public async Task The_handler_listens_on_FUNCTIONS_CUSTOMHANDLER_PORT_on_loopback_and_answers_the_hosts_probe()
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Tests.Infrastructure;
@@ -22,18 +20,17 @@ public sealed class NativeBinaryFlowTests
         using var azurite = await Azurite.StartPrivateAsync();
         var work = Directory.CreateTempSubdirectory("mfa-native-");
         var smsFile = Path.Combine(work.FullName, "sms.jsonl");
-        var port = Ports.FreeLoopbackPort();
         var keys = LocalDevelopment.GenerateKeys().ToDictionary(k => k.Key, k => k.Value);
-        using var process = StartBinary(work.FullName, port, azurite.ConnectionString, smsFile, keys);
-        var log = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var package = RepositoryFiles.PathOf("artifacts", "package", "FunctionsMfa.Functions");
+        Assert.True(File.Exists(package), $"{package} is missing: run ./build.sh publish (./build.sh test does it when the package is stale).");
+        var environment = keys.ToDictionary(k => k.Key, k => (string?)k.Value);
+        environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        environment["Mfa__Sms__FilePath"] = smsFile;
+        environment["Mfa__Queues__MaxPollingInterval"] = "00:00:00.200";
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitForHealthAsync(http, process, log);
+            await using var handler = await HandlerProcess.StartAsync(environment, work.FullName, executable: package);
+            using var http = handler.Client();
             var userId = Wire.NewUserId();
 
             // A user without factors signs in at once.
@@ -73,47 +70,15 @@ public sealed class NativeBinaryFlowTests
             Assert.Equal(number, listed.GetProperty("phone_number").GetString());
             Assert.True(listed.GetProperty("reserved_for_second_factor").GetBoolean());
 
-            string output;
-            lock (log)
-            {
-                output = log.ToString();
-            }
-
+            var output = handler.Output;
             Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
             Assert.DoesNotContain(smsCode, output, StringComparison.Ordinal);
             Assert.DoesNotContain(backupCodes[0], output, StringComparison.OrdinalIgnoreCase);
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
             work.Delete(recursive: true);
         }
-    }
-
-    private static Process StartBinary(string workingDirectory, int port, string storage, string smsFile, IReadOnlyDictionary<string, string> keys)
-    {
-        var package = RepositoryFiles.PathOf("artifacts", "package", "FunctionsMfa.Functions");
-        Assert.True(File.Exists(package), $"{package} is missing: run ./build.sh publish (./build.sh test does it when the package is stale).");
-        var start = new ProcessStartInfo(package)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment.Remove(MfaApi.CustomHandlerPortVariable);
-        start.Environment["AzureWebJobsStorage"] = storage;
-        start.Environment["Mfa__Sms__FilePath"] = smsFile;
-        start.Environment["Mfa__Queues__MaxPollingInterval"] = "00:00:00.200";
-        foreach (var (key, value) in keys)
-        {
-            start.Environment[key] = value;
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("The packaged binary did not start.");
     }
 
     private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string path, string bearer, object? body)
@@ -129,29 +94,6 @@ public sealed class NativeBinaryFlowTests
         var json = await response.JsonAsync();
         Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {json}");
         return json;
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient http, Process process, StringBuilder log)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            Assert.False(process.HasExited, $"The binary exited: {log}");
-            try
-            {
-                if ((await http.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"The binary did not answer /health: {log}");
     }
 
     private static async Task<string> WaitForSmsCodeAsync(string smsFile, string number)

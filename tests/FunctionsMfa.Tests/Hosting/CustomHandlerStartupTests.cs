@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Tests.Infrastructure;
@@ -13,63 +12,21 @@ public sealed class CustomHandlerStartupTests
     public async Task The_handler_listens_on_FUNCTIONS_CUSTOMHANDLER_PORT_on_loopback_and_answers_the_hosts_probe()
     {
         var azurite = await Azurite.InstanceAsync();
-        var port = Ports.FreeLoopbackPort();
+        var environment = LocalDevelopment.GenerateKeys().ToDictionary(k => k.Key, k => (string?)k.Value);
+        environment["AzureWebJobsStorage"] = azurite.ConnectionString;
         var workingDirectory = Directory.CreateTempSubdirectory("mfa-handler-");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "FunctionsMfa.Functions.dll") },
-            WorkingDirectory = workingDirectory.FullName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) ||
-            k.StartsWith("Mfa", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        foreach (var (key, value) in LocalDevelopment.GenerateKeys())
-        {
-            start.Environment[key] = value;
-        }
-
-        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        using var process = Process.Start(start)!;
-        var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            HttpResponseMessage? probe = null;
-            var waited = Stopwatch.StartNew();
-            while (probe is null)
-            {
-                Assert.False(process.HasExited, $"The handler exited ({(process.HasExited ? process.ExitCode : 0)}): {output}");
-                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), $"The handler never answered on {port}: {output}");
-                try
-                {
-                    probe = await client.GetAsync("/");
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(50);
-                }
-            }
+            // No --urls: the port comes from FUNCTIONS_CUSTOMHANDLER_PORT, as the host passes it.
+            await using var handler = await HandlerProcess.StartAsync(environment, workingDirectory.FullName, underHost: true);
+            using var client = handler.Client();
 
             // The host polls "/" until it gets any answer; ours is a 200.
-            Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
             workingDirectory.Delete(recursive: true);
         }
     }

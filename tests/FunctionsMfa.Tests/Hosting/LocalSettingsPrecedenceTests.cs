@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FunctionsMfa.Functions.Hosting;
@@ -18,7 +16,6 @@ public sealed class LocalSettingsPrecedenceTests
     public async Task Local_settings_json_is_read_and_the_environment_wins()
     {
         var azurite = await Azurite.InstanceAsync();
-        var port = Ports.FreeLoopbackPort();
         var directory = Directory.CreateTempSubdirectory("mfa-settings-");
         var values = new JsonObject { ["AzureWebJobsStorage"] = azurite.ConnectionString, ["Mfa__Issuer"] = "From File" };
         foreach (var (key, value) in LocalDevelopment.GenerateKeys())
@@ -27,54 +24,13 @@ public sealed class LocalSettingsPrecedenceTests
         }
 
         await File.WriteAllTextAsync(Path.Combine(directory.FullName, "local.settings.json"), new JsonObject { ["Values"] = values }.ToJsonString());
-
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "FunctionsMfa.Functions.dll"), "--urls", $"http://127.0.0.1:{port}" },
-            WorkingDirectory = directory.FullName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) ||
-            k.StartsWith("Mfa", StringComparison.OrdinalIgnoreCase) || k is "AzureWebJobsStorage" or MfaApi.CustomHandlerPortVariable).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["Mfa__Issuer"] = "From Environment";
-        start.Environment["Mfa__Queues__Enabled"] = "false";
-
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var waited = Stopwatch.StartNew();
-            while (true)
-            {
-                Assert.False(process.HasExited, $"The handler exited: {output}");
-                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(1), $"The handler never answered: {output}");
-                try
-                {
-                    if ((await client.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-
-                await Task.Delay(50);
-            }
+            await using var handler = await HandlerProcess.StartAsync(
+                new Dictionary<string, string?> { ["Mfa__Issuer"] = "From Environment", ["Mfa__Queues__Enabled"] = "false" }, directory.FullName);
 
             // The secret key exists only in the file: the call is admitted. The issuer is in both: the environment's is used.
-            client.DefaultRequestHeaders.Authorization = new("Bearer", (string)values["Mfa__SecretKeys__0"]!);
+            using var client = handler.Client((string)values["Mfa__SecretKeys__0"]!);
             var response = await client.PostAsync("/v1/sign_ins", Wire.Json(new { user_id = Wire.NewUserId() }));
             var body = await response.JsonAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
@@ -84,8 +40,6 @@ public sealed class LocalSettingsPrecedenceTests
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
             directory.Delete(recursive: true);
         }
     }

@@ -15,11 +15,17 @@ internal sealed class FileSmsProvider(IOptions<SmsOptions> options, TimeProvider
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
+    // A developer reads this file: "+1…" and accents as written, not \u002B escapes (the file is never embedded in HTML).
+    private static readonly SmsJson FileJson = new(new JsonSerializerOptions(SmsJson.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public async Task<SmsSendResult> SendAsync(SmsRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var path = Path.GetFullPath(options.Value.FilePath);
-        var line = JsonSerializer.Serialize(new FileSmsLine(request.To, request.Body, request.Code, time.GetUtcNow().ToUnixTimeMilliseconds()), SmsJson.Default.FileSmsLine);
+        var line = JsonSerializer.Serialize(new FileSmsLine(request.To, request.Body, request.Code, time.GetUtcNow().ToUnixTimeMilliseconds()), FileJson.FileSmsLine);
         await Gate.WaitAsync(cancellationToken);
         try
         {

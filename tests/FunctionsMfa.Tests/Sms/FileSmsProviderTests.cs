@@ -51,5 +51,10 @@ public sealed class FileSmsProviderTests(FileSmsAppFactory app) : IClassFixture<
         Assert.Equal($"FunctionsMfa Test : votre code est {code} (10 min).", line.GetProperty("body").GetString());
         Assert.Equal(app.Time.GetUtcNow().ToUnixTimeMilliseconds(), line.GetProperty("sent_at").GetInt64());
         Assert.Equal(HttpStatusCode.OK, (await client.AttemptAsync(id, code)).StatusCode);
+
+        // The raw line reads as the contract shows it: the number and the text unescaped.
+        var raw = File.ReadAllLines(app.SmsFile).Single(l => l.Contains(code, StringComparison.Ordinal));
+        Assert.Contains($"\"to\":\"{number}\"", raw, StringComparison.Ordinal);
+        Assert.Contains("FunctionsMfa Test : votre code", raw, StringComparison.Ordinal);
     }
 }

@@ -91,6 +91,14 @@ public class MfaAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return new Uri(addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
     }
 
+    /// <summary>Empties the <c>sms-codes</c> queue (creating it if absent), so a class that drains it sees only its own messages.</summary>
+    public async Task ClearSmsQueueAsync()
+    {
+        var queue = new Azure.Storage.Queues.QueueClient(StorageConnectionString, FunctionsMfa.Functions.Storage.MfaQueues.SmsCodes);
+        await queue.CreateIfNotExistsAsync();
+        await queue.ClearMessagesAsync();
+    }
+
     public T Service<T>()
         where T : notnull => Services.GetRequiredService<T>();
 

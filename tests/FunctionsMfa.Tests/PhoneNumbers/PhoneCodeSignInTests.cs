@@ -22,12 +22,7 @@ public sealed class PhoneSignInAppFactory : FileSmsAppFactory
 [Collection(SmsQueueCollection.Name)]
 public sealed class PhoneCodeSignInTests(PhoneSignInAppFactory app) : IClassFixture<PhoneSignInAppFactory>, IAsyncLifetime
 {
-    public async Task InitializeAsync()
-    {
-        var queue = new Azure.Storage.Queues.QueueClient(app.StorageConnectionString, Functions.Storage.MfaQueues.SmsCodes);
-        await queue.CreateIfNotExistsAsync();
-        await queue.ClearMessagesAsync();
-    }
+    public Task InitializeAsync() => app.ClearSmsQueueAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 

@@ -30,12 +30,7 @@ public sealed class AcsAppFactory : MfaAppFactory
 [Collection(SmsQueueCollection.Name)]
 public sealed class AcsProviderTests(AcsAppFactory app) : IClassFixture<AcsAppFactory>, IAsyncLifetime
 {
-    public async Task InitializeAsync()
-    {
-        var queue = new Azure.Storage.Queues.QueueClient(app.StorageConnectionString, Functions.Storage.MfaQueues.SmsCodes);
-        await queue.CreateIfNotExistsAsync();
-        await queue.ClearMessagesAsync();
-    }
+    public Task InitializeAsync() => app.ClearSmsQueueAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 

@@ -27,12 +27,7 @@ public class FileSmsAppFactory : MfaAppFactory
 [Collection(SmsQueueCollection.Name)]
 public sealed class FileSmsProviderTests(FileSmsAppFactory app) : IClassFixture<FileSmsAppFactory>, IAsyncLifetime
 {
-    public async Task InitializeAsync()
-    {
-        var queue = new Azure.Storage.Queues.QueueClient(app.StorageConnectionString, Functions.Storage.MfaQueues.SmsCodes);
-        await queue.CreateIfNotExistsAsync();
-        await queue.ClearMessagesAsync();
-    }
+    public Task InitializeAsync() => app.ClearSmsQueueAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 

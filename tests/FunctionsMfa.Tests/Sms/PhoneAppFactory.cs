@@ -37,13 +37,6 @@ public class PhoneAppFactory : MfaAppFactory
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
     }
 
-    public async Task ClearSmsQueueAsync()
-    {
-        var queue = Queue(MfaQueues.SmsCodes);
-        await queue.CreateIfNotExistsAsync();
-        await queue.ClearMessagesAsync();
-    }
-
     public QueueClient Queue(string name) =>
         new(StorageConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 

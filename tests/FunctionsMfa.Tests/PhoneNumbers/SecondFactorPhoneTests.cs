@@ -109,12 +109,7 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
     public async Task The_default_switch_transaction_writes_nothing_when_one_row_changed_meanwhile()
     {
         // Proves Azurite's entity-group transaction honours If-Match on every row and commits all or nothing.
-        var userId = Wire.NewUserId();
-        var client = app.ClientWithToken(app.SessionToken(userId, secondFactorMinutesAgo: 0));
-        var a = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
-        var b = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
-        await client.PatchAsync($"/v1/me/phone_numbers/{a}", Patch(reserved: true));
-        await client.PatchAsync($"/v1/me/phone_numbers/{b}", Patch(reserved: true));
+        var (userId, client, a, b) = await UserWithTwoSecondFactorPhonesAsync();
 
         var store = app.Service<FunctionsMfa.Functions.PhoneNumbers.PhoneNumberStore>();
         var rowA = (await store.GetAsync(userId, a, CancellationToken.None))!;
@@ -137,12 +132,7 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
     [Fact]
     public async Task Removing_the_last_second_factor_phone_removes_the_backup_codes_with_it()
     {
-        var userId = Wire.NewUserId();
-        var client = app.ClientWithToken(app.SessionToken(userId, secondFactorMinutesAgo: 0));
-        var a = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
-        var b = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
-        await client.PatchAsync($"/v1/me/phone_numbers/{a}", Patch(reserved: true));
-        await client.PatchAsync($"/v1/me/phone_numbers/{b}", Patch(reserved: true));
+        var (userId, client, a, b) = await UserWithTwoSecondFactorPhonesAsync();
         Assert.Equal(10, (await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("backup_codes_remaining").GetInt32());
 
         // Another factor is left: the codes stay.
@@ -170,5 +160,17 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
         Assert.Equal(10, again.GetProperty("backup_codes").GetArrayLength());
         Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"/v1/me/phone_numbers/{b}")).StatusCode);
         Assert.Equal(0, (await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("backup_codes_remaining").GetInt32());
+    }
+
+    /// <summary>A user with two verified phones reserved for 2FA (the first is the default), and a fresh session.</summary>
+    private async Task<(string UserId, HttpClient Client, string A, string B)> UserWithTwoSecondFactorPhonesAsync()
+    {
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId, secondFactorMinutesAgo: 0));
+        var a = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
+        var b = await client.AddVerifiedAsync(app, TestNumbers.NewUs());
+        await client.PatchAsync($"/v1/me/phone_numbers/{a}", Patch(reserved: true));
+        await client.PatchAsync($"/v1/me/phone_numbers/{b}", Patch(reserved: true));
+        return (userId, client, a, b);
     }
 }

@@ -21,10 +21,9 @@ internal static class AddPhoneNumber
             return error!.Result();
         }
 
-        var input = form.Get("phone_number");
-        if (string.IsNullOrEmpty(input))
+        if (form.Require("phone_number", out var input) is { } missing)
         {
-            return MfaErrors.FormParamMissing("phone_number").Result();
+            return missing.Result();
         }
 
         if (PhoneNumberRules.Parse(input) is not { } facts)

@@ -29,10 +29,9 @@ internal static class AttemptPhoneNumberVerification
             return error!.Result();
         }
 
-        var code = form.Get("code");
-        if (string.IsNullOrEmpty(code))
+        if (form.Require("code", out var code) is { } missing)
         {
-            return MfaErrors.FormParamMissing("code").Result();
+            return missing.Result();
         }
 
         if (!PhoneCodes.IsWellFormed(code))

@@ -35,10 +35,9 @@ internal static class SignInEndpoints
             return error!.Result();
         }
 
-        var userId = form.Get("user_id");
-        if (string.IsNullOrEmpty(userId))
+        if (form.Require("user_id", out var userId) is { } missing)
         {
-            return MfaErrors.FormParamMissing("user_id").Result();
+            return missing.Result();
         }
 
         if (!UserRows.IsValidUserId(userId))

@@ -89,10 +89,9 @@ internal static class TotpEndpoints
             return error!.Result();
         }
 
-        var code = form.Get("code");
-        if (string.IsNullOrEmpty(code))
+        if (form.Require("code", out var code) is { } missing)
         {
-            return MfaErrors.FormParamMissing("code").Result();
+            return missing.Result();
         }
 
         if (!algorithm.IsWellFormed(code))

@@ -24,6 +24,13 @@ internal sealed class RequestForm
     /// <summary>The value, or null when the parameter is absent or JSON null.</summary>
     public string? Get(string name) => values.TryGetValue(name, out var value) ? value : null;
 
+    /// <summary>A required parameter: null with its value, or <c>form_param_missing</c> when it is absent, null or empty.</summary>
+    public MfaError? Require(string name, out string value)
+    {
+        value = Get(name) ?? string.Empty;
+        return value.Length == 0 ? MfaErrors.FormParamMissing(name) : null;
+    }
+
     /// <summary>
     /// Reads the body. Rejects: more than 16 KiB, a content type other than JSON or form, malformed bodies, nested
     /// JSON values, repeated parameters and any parameter not in <paramref name="allowed"/>.

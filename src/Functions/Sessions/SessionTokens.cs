@@ -47,8 +47,6 @@ internal sealed class SessionTokens : IDisposable
         };
     }
 
-    public TimeSpan Lifetime => options.TokenLifetime;
-
     /// <summary>A token for a session. <paramref name="firstFactorAt"/> and <paramref name="secondFactorAt"/> feed <c>fva</c>.</summary>
     public string Issue(string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset? firstFactorAt, DateTimeOffset? secondFactorAt)
     {

@@ -40,8 +40,6 @@ internal sealed class MfaStorage(TableServiceClient tables, QueueServiceClient q
 {
     private readonly Lazy<Task> initialization = new(() => InitializeAsync(tables, queues));
 
-    public QueueServiceClient Queues => queues;
-
     public Task EnsureCreatedAsync() => initialization.Value;
 
     public async ValueTask<TableClient> TableAsync(string name)

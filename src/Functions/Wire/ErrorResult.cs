@@ -17,7 +17,7 @@ internal sealed class ErrorResult(MfaError error) : IResult, IEndpointMetadataPr
         var response = context.Response;
         response.StatusCode = error.Status;
         response.Headers.CacheControl = "no-store";
-        var retryAfter = error.RetryAfterSeconds ?? error.Meta?.RetryAfterSeconds;
+        var retryAfter = error.Meta?.RetryAfterSeconds;
         if (retryAfter is { } seconds)
         {
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

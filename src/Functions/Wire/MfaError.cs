@@ -7,9 +7,6 @@ internal sealed record MfaError(string Code, int Status, string Message, string 
 {
     public ErrorMeta? Meta { get; init; }
 
-    /// <summary>Seconds a client should wait before retrying; sent as <c>Retry-After</c>.</summary>
-    public int? RetryAfterSeconds { get; init; }
-
     public MfaError WithParam(string paramName) => this with { Meta = (Meta ?? new ErrorMeta()) with { ParamName = paramName } };
 }
 

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
@@ -73,14 +74,20 @@ internal sealed record StorageConnection(
         _ => throw new InvalidOperationException("A connection string needs no token credential."),
     };
 
-    public TableServiceClient CreateTableServiceClient() => Kind == StorageCredentialKind.ConnectionString
-        ? new TableServiceClient(ConnectionString)
-        : new TableServiceClient(TableServiceUri, CreateCredential());
+    public TableServiceClient CreateTableServiceClient(IEnumerable<StoragePolicy>? policies = null)
+    {
+        var options = new TableClientOptions();
+        StoragePolicy.AddAll(options, policies);
+        return Kind == StorageCredentialKind.ConnectionString
+            ? new TableServiceClient(ConnectionString, options)
+            : new TableServiceClient(TableServiceUri, CreateCredential(), options);
+    }
 
     /// <summary>Base64 messages: the Functions queue trigger expects them.</summary>
-    public QueueServiceClient CreateQueueServiceClient()
+    public QueueServiceClient CreateQueueServiceClient(IEnumerable<StoragePolicy>? policies = null)
     {
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        StoragePolicy.AddAll(options, policies);
         return Kind == StorageCredentialKind.ConnectionString
             ? new QueueServiceClient(ConnectionString, options)
             : new QueueServiceClient(QueueServiceUri, CreateCredential(), options);
@@ -92,4 +99,20 @@ internal sealed record StorageConnection(
             : new Uri(configured);
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
+
+/// <summary>
+/// A pipeline policy added to every storage client the app creates (registered as a singleton). Tests use it to inject
+/// storage faults at the HTTP boundary; the app itself can use it to observe its storage traffic.
+/// </summary>
+internal sealed record StoragePolicy(HttpPipelinePolicy Policy, HttpPipelinePosition Position = HttpPipelinePosition.PerRetry)
+{
+    public static void AddAll(ClientOptions options, IEnumerable<StoragePolicy>? policies)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var policy in policies ?? [])
+        {
+            options.AddPolicy(policy.Policy, policy.Position);
+        }
+    }
 }

@@ -10,8 +10,8 @@ internal static class StorageServiceCollectionExtensions
         // Read when first resolved, not now: test hosts and the Functions host may add settings after start-up code ran.
         // A connection string locally (Azurite); the managed identity in Azure (AzureWebJobsStorage__accountName).
         services.AddSingleton(sp => StorageConnection.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
-        services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateTableServiceClient());
-        services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateQueueServiceClient());
+        services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateTableServiceClient(sp.GetServices<StoragePolicy>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateQueueServiceClient(sp.GetServices<StoragePolicy>()));
         services.AddSingleton<MfaStorage>();
         services.AddHostedService<StorageWarmup>();
         return services;

@@ -144,6 +144,8 @@ package_stale() {
 cmd_test() {
   ensure_node_tools
   ensure_test_tools
+  log "type-checking clients/js and samples/spa (tsc --noEmit)"
+  node_modules/.bin/tsc --noEmit -p clients/js
   check_infra
   if package_stale; then cmd_publish; else log "artifacts/functionsmfa.zip is up to date"; fi
   log "building"

@@ -98,7 +98,12 @@ function show(kind, method, words, answer) {
   item.append(Object.assign(document.createElement('strong'), { textContent: method + ': ' }), words);
   if (answer !== undefined) {
     // The page's own tokens stay out of the log; codes and secrets are the user's and are shown anyway.
-    const json = JSON.stringify(answer, (key, value) => (key === 'sessionToken' && value ? '(set)' : value), 2);
+    const json = JSON.stringify(answer, (key, value) => {
+      if (key === 'sessionToken' && value) {
+        return '(set)';
+      }
+      return typeof value === 'string' && value.startsWith('data:') ? `(a ${value.length}-character data URI)` : value;
+    }, 2);
     item.append(Object.assign(document.createElement('pre'), { textContent: json }));
   }
   $('log').prepend(item);

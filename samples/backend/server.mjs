@@ -56,7 +56,12 @@ const server = createServer(async (request, response) => {
  * sign-in only; the secret key never leaves this process. A user without a second factor is signed in at once.
  */
 async function signIn(request, response) {
-  const { userId } = JSON.parse(await readBody(request) || '{}');
+  let userId;
+  try {
+    ({ userId } = JSON.parse(await readBody(request) || '{}'));
+  } catch {
+    return json(response, 400, { error: 'send {"userId": "…"} as JSON' });
+  }
   const answer = await fetch(`${apiUrl}/v1/sign_ins`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },

@@ -136,7 +136,14 @@ $('signin-form').addEventListener('submit', (event) => {
     });
     const body = await answer.json();
     if (!answer.ok) {
-      throw new Error(body.errors?.[0]?.long_message ?? body.error ?? `HTTP ${answer.status}`);
+      // The backend passes the service's error envelope on: say it like any other error.
+      throw new MfaApiError({
+        status: answer.status,
+        errors: (body.errors ?? [{ code: 'sample_backend_error', message: body.error, long_message: body.error, meta: {} }])
+          .map((/** @type {any} */ e) => ({ code: e.code, message: e.message, longMessage: e.long_message, meta: e.meta ?? {} })),
+        retryAfter: null,
+        traceId: body.trace_id ?? null,
+      });
     }
     await signOutLocally();
     if (body.status === 'complete') {

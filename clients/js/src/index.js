@@ -36,12 +36,10 @@ export class FunctionsMfa {
     if (typeof baseUrl !== 'string' || baseUrl.length === 0) {
       throw new TypeError('FunctionsMfa: baseUrl is required (the service\'s URL, e.g. https://mfa.example.com).');
     }
-    const impl = fetchImpl ?? globalThis.fetch;
-    if (typeof impl !== 'function') {
+    if (typeof (fetchImpl ?? globalThis.fetch) !== 'function') {
       throw new TypeError('FunctionsMfa: no fetch available; pass { fetch } (Node >= 20 and browsers have one).');
     }
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    // Called unbound, window.fetch throws "Illegal invocation" in browsers.
     this.#fetch = fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
   }
 
@@ -82,7 +80,9 @@ export class FunctionsMfa {
       init.body = form;
     }
 
-    const response = await this.#fetch(url, init);
+    // Called as a method of this object, window.fetch would throw "Illegal invocation": call it unbound.
+    const fetchImpl = this.#fetch;
+    const response = await fetchImpl(url, init);
     const text = await response.text();
     let body = null;
     if (text.length > 0) {

@@ -13,7 +13,11 @@ function recordingClient() {
   const requests = [];
   const mfa = new FunctionsMfa({
     baseUrl: env.apiUrl + '/',
-    fetch: async (url, init) => {
+    // A browser's window.fetch throws "Illegal invocation" when called as a method of another object; so does this one.
+    fetch: async function (url, init) {
+      if (this !== undefined && this !== globalThis) {
+        throw new TypeError('Illegal invocation');
+      }
       requests.push({ url: new URL(url), method: init.method, headers: { ...init.headers }, body: init.body });
       return fetch(url, init);
     },

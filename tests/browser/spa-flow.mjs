@@ -3,7 +3,7 @@
 //   enrol TOTP (the QR decoded by zbarimg equals the URI shown; the code from oathtool), a wrong code in words,
 //   backup codes shown and downloaded, a change refused for want of a recent second step, sign-in with TOTP,
 //   regenerate backup codes, add and verify a phone (a 429 with the wait in words), reserve it, sign-in by SMS (the
-//   code read from the File provider's output), sign-in with a backup code, disable TOTP; then a second user is
+//   code read from the File provider's output), sign-in with a backup code, disable TOTP, sign out; then a second user is
 //   locked out after ten wrong codes and the page says for how long.
 // Usage: node spa-flow.mjs <sample url> <user id> <second user id>, with the MFA_* variables of
 // clients/js/test/support.mjs. Prints "step=…" lines and, last, "flow complete".
@@ -132,6 +132,9 @@ try {
   assert.equal(await click('#disable-totp'), 'Authenticator app removed.');
   assert.match(await summary(), /Two-step verification is on; authenticator app off; backup codes on, 9 left;/);
   console.log('step=totp disabled');
+  assert.equal(await click('#sign-out'), 'Signed out: this session\'s token no longer works.');
+  assert.equal(await page.isVisible('#account'), false);
+  console.log('step=signed-out');
 
   // 9. A second user: ten wrong codes lock the account, and the page says for how long.
   await signIn(lockedUserId);

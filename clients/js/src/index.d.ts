@@ -113,6 +113,14 @@ export interface DeletedObject {
   deleted: boolean;
 }
 
+/** Clerk's session, as far as this service tells it. */
+export interface SessionResource {
+  object: 'session';
+  id: string;
+  userId: string;
+  status: 'ended' | 'revoked' | (string & {});
+}
+
 export interface PhoneNumberVerification {
   status: 'unverified' | 'verified' | 'failed' | 'expired';
   strategy: 'phone_code';
@@ -158,6 +166,6 @@ export declare class User {
   createPhoneNumber(params: { phoneNumber: string }): Promise<PhoneNumber>;
   /** Reads the user again; resolves to this user, updated. */
   reload(): Promise<User>;
-  /** Signs out: `POST /v1/me/sessions/{sid}/end`, `sid` from the session token. */
-  endSession(): Promise<Record<string, unknown>>;
+  /** Signs out: `POST /v1/me/sessions/{sid}/end`, `sid` from the session token; the token is refused from then on. */
+  endSession(): Promise<SessionResource>;
 }

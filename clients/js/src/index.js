@@ -218,7 +218,8 @@ export class User {
   /** Signs out: ends this session (the session token's `sid`); its token is refused from then on. */
   async endSession() {
     const sid = sessionIdOf(this.#sessionToken);
-    return camelize(await this.#call('POST', `/v1/me/sessions/${encodeURIComponent(sid)}/end`));
+    const body = await this.#call('POST', `/v1/me/sessions/${encodeURIComponent(sid)}/end`);
+    return { object: body.object, id: body.id, userId: body.user_id, status: body.status };
   }
 
   #call(method, path, params) {
@@ -353,7 +354,7 @@ function toApiError(response, body) {
   });
 }
 
-/** snake_case keys to camelCase, deeply (error meta, and answers this client has no typed shape for). */
+/** snake_case keys to camelCase, deeply (an error's meta, whatever keys it has). */
 function camelize(value) {
   if (Array.isArray(value)) {
     return value.map(camelize);

@@ -320,7 +320,7 @@ test('phone numbers: createPhoneNumber, verification by SMS, 429 with retryAfter
   await signIn.attemptSecondFactor({ strategy: 'phone_code', code: smsCode });
   assert.equal(signIn.status, 'complete');
   assert.equal(signIn.secondFactorVerification.status, 'verified');
-  assert.equal(signIn.secondFactorVerification.attempts, 0, 'the service counts wrong tries only');
+  assert.equal(signIn.secondFactorVerification.attempts, 1, 'the one try that succeeded');
 
   const fresh = await mfa.getUser({ sessionToken: signIn.sessionToken });
   const destroyed = await fresh.phoneNumbers[0].destroy();
@@ -384,4 +384,20 @@ test('the error envelope maps to MfaApiError: 401, 404, unknown strategy, a body
   assert.deepEqual(gateway.errors, []);
   assert.equal(gateway.retryAfter, 7);
   assert.equal(gateway.message, 'HTTP 502');
+});
+
+test('endSession signs out: POST /v1/me/sessions/{sid}/end, and the token is refused at once', async () => {
+  const { mfa, requests } = recordingClient();
+  const created = await createSignIn(newUserId());
+  const user = await mfa.getUser({ sessionToken: created.session_token });
+
+  const ended = await user.endSession();
+  assert.deepEqual(ended, { object: 'session', id: created.created_session_id, userId: user.id, status: 'ended' });
+  const request = requests.at(-1);
+  assert.equal(request.method, 'POST');
+  assert.equal(request.url.pathname, `/v1/me/sessions/${created.created_session_id}/end`);
+
+  const refused = await rejects(mfa.getUser({ sessionToken: created.session_token }));
+  assert.equal(refused.status, 401);
+  assert.equal((await rejects(user.reload())).status, 401);
 });

@@ -28,7 +28,8 @@ export async function flows(mfa: FunctionsMfa, id: string, clientToken: string):
     .setReservedForSecondFactor({ reserved: true });
   await number.makeDefaultSecondFactor();
   await number.destroy();
-  await user.endSession();
+  const ended: 'session' = (await user.endSession()).object;
+  void ended;
 
   // @ts-expect-error prepareSecondFactor is for phone_code only
   await signIn.prepareSecondFactor({ strategy: 'totp' });

@@ -82,7 +82,7 @@ public sealed class SpaBrowserTests(SpaAppFactory app) : IClassFixture<SpaAppFac
     /// <summary>
     /// tests/browser/spa-flow.mjs clicks through the whole sample in Chromium (its steps and checks are there): enrol
     /// with the QR decoded by zbarimg and a code from oathtool, backup codes shown and downloaded, sign-ins by TOTP, SMS
-    /// (the code read from the File provider's output) and a backup code, errors in words, disable TOTP, a lockout.
+    /// (the code read from the File provider's output) and a backup code, errors in words, disable TOTP, sign-out, a lockout.
     /// </summary>
     [Fact]
     public async Task The_sample_app_is_clicked_through_in_a_real_browser_across_origins()
@@ -98,6 +98,7 @@ public sealed class SpaBrowserTests(SpaAppFactory app) : IClassFixture<SpaAppFac
         Assert.Contains("step=signed-in strategy=totp", output, StringComparison.Ordinal);
         Assert.Contains("step=signed-in strategy=phone_code", output, StringComparison.Ordinal);
         Assert.Contains("step=signed-in strategy=backup_code", output, StringComparison.Ordinal);
+        Assert.Contains("step=signed-out", output, StringComparison.Ordinal);
         Assert.Contains("step=locked", output, StringComparison.Ordinal);
         Assert.EndsWith("flow complete\n", output, StringComparison.Ordinal);
 

@@ -51,14 +51,6 @@ internal sealed record StoredTotp(TotpRecord Record, ETag ETag)
 /// </summary>
 internal sealed class TotpStore(UserStore users, SecretProtector protector)
 {
-    /// <summary>Point read of the row: one round trip.</summary>
-    public async Task<StoredTotp?> FindAsync(string userId, CancellationToken cancellationToken)
-    {
-        var table = await users.TableAsync();
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(userId, UserRows.Totp, cancellationToken: cancellationToken);
-        return response.HasValue && response.Value is { } entity ? StoredTotp.FromEntity(entity) : null;
-    }
-
     /// <summary>A new record with <paramref name="secret"/> sealed under the newest key.</summary>
     public TotpRecord Create(string userId, byte[] secret, DateTimeOffset now)
     {

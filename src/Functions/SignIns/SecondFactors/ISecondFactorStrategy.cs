@@ -78,16 +78,13 @@ internal enum AttemptResult
 
 /// <summary>
 /// The result of one judgement. <see cref="Spend"/>: the user-partition writes that use a right code (If-Match on the
-/// rows judged). <see cref="Verification"/>, when set, is written on the sign-in with its completion (a phone code's
-/// verified state). <see cref="Error"/> replaces the default error of <see cref="AttemptResult.Incorrect"/>
+/// rows judged). <see cref="Error"/> replaces the default error of <see cref="AttemptResult.Incorrect"/>
 /// (<c>form_code_incorrect</c>) and is required for <see cref="AttemptResult.Rejected"/>. <see cref="EventData"/> is added to the
 /// audit event (never a code).
 /// </summary>
 internal sealed record AttemptOutcome(AttemptResult Result)
 {
     public IReadOnlyList<TableTransactionAction> Spend { get; init; } = [];
-
-    public SecondFactorState? Verification { get; init; }
 
     public MfaError? Error { get; init; }
 

@@ -7,7 +7,7 @@ using FunctionsMfa.Functions.Users;
 namespace FunctionsMfa.Functions.PhoneNumbers;
 
 /// <summary>Phone-number rows in the user's partition; every change is insert-if-absent or If-Match on the ETag read.</summary>
-internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
+internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, KeyedHash keyedHash)
 {
     /// <summary>
     /// A user's number has one id, derived from the user and the number under the service's hash key: 128 bits that
@@ -80,7 +80,7 @@ internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
             new TableTransactionAction(TableTransactionActionType.UpdateReplace, (other with { DefaultSecondFactor = false, UpdatedAt = phone.UpdatedAt }).ToEntity(), other.ETag)));
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)));
         actions.AddRange(alsoWrite);
-        return await TrySubmitAsync(actions, cancellationToken);
+        return await users.TryCommitAsync(actions, cancellationToken);
     }
 
     /// <summary>Deletes the row (and <paramref name="alsoDelete"/>, <paramref name="alsoWrite"/>, in one transaction) if nobody changed them since they were read; false on a conflict.</summary>
@@ -107,7 +107,7 @@ internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, new TableEntity(phone.UserId, phone.RowKey), phone.ETag) };
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)));
         actions.AddRange(alsoWrite);
-        return await TrySubmitAsync(actions, cancellationToken);
+        return await users.TryCommitAsync(actions, cancellationToken);
     }
 
     /// <summary>
@@ -122,25 +122,5 @@ internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
         return otherFactor
             ? []
             : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
-    }
-
-    private async Task<bool> TrySubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
-    {
-        // One partition, at most 100 operations: a user has a handful of phones, 1 backup header and 10 codes.
-        if (actions.Count > 100)
-        {
-            throw new InvalidOperationException("Too many rows for one transaction.");
-        }
-
-        var table = await storage.TableAsync(MfaTables.Users);
-        try
-        {
-            await table.SubmitTransactionAsync(actions, cancellationToken);
-            return true;
-        }
-        catch (TableTransactionFailedException exception) when (exception.Status is 412 or 404)
-        {
-            return false;
-        }
     }
 }

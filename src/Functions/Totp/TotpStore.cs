@@ -120,41 +120,13 @@ internal sealed class TotpStore(UserStore users, SecretProtector protector)
     {
         ArgumentNullException.ThrowIfNull(alsoDelete);
         ArgumentNullException.ThrowIfNull(alsoWrite);
-        var table = await users.TableAsync();
-        if (alsoDelete.Count == 0 && alsoWrite.Count == 0)
-        {
-            try
-            {
-                await table.DeleteEntityAsync(userId, UserRows.Totp, totpETag, cancellationToken);
-                return true;
-            }
-            catch (RequestFailedException e) when (e.Status is 412 or 404)
-            {
-                return false;
-            }
-        }
-
-        // A transaction holds at most 100 operations; a user has 1 header and at most 10 codes, so this is a bug guard.
-        if (alsoDelete.Count + alsoWrite.Count > 99)
-        {
-            throw new InvalidOperationException("Too many rows for one transaction.");
-        }
-
-        var actions = new List<TableTransactionAction>(alsoDelete.Count + 1)
+        var actions = new List<TableTransactionAction>(alsoDelete.Count + alsoWrite.Count + 1)
         {
             new(TableTransactionActionType.Delete, new TableEntity(userId, UserRows.Totp), totpETag),
         };
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userId, row.RowKey), row.ETag)));
         actions.AddRange(alsoWrite);
-        try
-        {
-            await table.SubmitTransactionAsync(actions, cancellationToken);
-            return true;
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
+        return await users.TryCommitAsync(actions, cancellationToken);
     }
 
     /// <summary>Binds a ciphertext to its owner and use: a blob copied into another user's row does not open.</summary>

@@ -31,7 +31,7 @@ public sealed class ConcurrencyBurstTests(BurstAppFactory app) : IClassFixture<B
         var server = app.ServerAddress();
         for (var round = 0; round < 4; round++)
         {
-            var (userId, number) = await UserWithSecondFactorPhoneAsync();
+            var (userId, number) = await app.UserWithSecondFactorPhoneAsync();
             var signIn = await app.StartSignInAsync(userId);
             var prepared = await app.ClientWithToken(signIn.ClientToken).PostJsonAsync(
                 $"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" });
@@ -142,18 +142,6 @@ public sealed class ConcurrencyBurstTests(BurstAppFactory app) : IClassFixture<B
         }
     }
 
-    /// <summary>A user with a verified, reserved 2FA phone, 30 s after its last SMS.</summary>
-    private async Task<(string UserId, string Number)> UserWithSecondFactorPhoneAsync()
-    {
-        var userId = Wire.NewUserId();
-        var client = app.ClientWithToken(app.SessionToken(userId, null));
-        var number = TestNumbers.NewUs();
-        var phoneId = await client.AddVerifiedAsync(app, number);
-        var reserved = await client.PatchAsync($"/v1/me/phone_numbers/{phoneId}", Wire.Json(new { reserved_for_second_factor = true }));
-        Assert.Equal(HttpStatusCode.OK, reserved.StatusCode);
-        app.Time.Advance(TimeSpan.FromSeconds(31));
-        return (userId, number);
-    }
 
     private static void AssertNoServerError(IReadOnlyList<BurstResponse> answers, int round) =>
         Assert.All(answers, a => Assert.True((int)a.Status < 500, $"round {round}: {a.Status} {a.Body}"));

@@ -105,7 +105,7 @@ public sealed class StorageFaultTests(FaultAppFactory app) : IClassFixture<Fault
         await ForEveryStorageRequestAsync(
             async () =>
             {
-                var (userId, number) = await UserWithSecondFactorPhoneAsync();
+                var (userId, number) = await app.UserWithSecondFactorPhoneAsync();
                 var signIn = await app.StartSignInAsync(userId);
                 var prepared = await app.ClientWithToken(signIn.ClientToken).PostJsonAsync(
                     $"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" });
@@ -237,15 +237,4 @@ public sealed class StorageFaultTests(FaultAppFactory app) : IClassFixture<Fault
         Assert.Equal(HttpStatusCode.OK, (await app.ClientWithToken(token).GetAsync("/v1/me")).StatusCode);
     }
 
-    private async Task<(string UserId, string Number)> UserWithSecondFactorPhoneAsync()
-    {
-        var userId = Wire.NewUserId();
-        var client = app.ClientWithToken(app.SessionToken(userId, null));
-        var number = TestNumbers.NewUs();
-        var phoneId = await client.AddVerifiedAsync(app, number);
-        var reserved = await client.PatchAsync($"/v1/me/phone_numbers/{phoneId}", Wire.Json(new { reserved_for_second_factor = true }));
-        Assert.Equal(HttpStatusCode.OK, reserved.StatusCode);
-        app.Time.Advance(TimeSpan.FromSeconds(31));
-        return (userId, number);
-    }
 }

@@ -34,12 +34,7 @@ public sealed class StorageRoundTripTests(FaultAppFactory app, ITestOutputHelper
     [Fact]
     public async Task A_phone_code_sign_in_takes_six_storage_requests()
     {
-        var userId = Wire.NewUserId();
-        var client = app.ClientWithToken(app.SessionToken(userId, null));
-        var number = TestNumbers.NewUs();
-        var phoneId = await client.AddVerifiedAsync(app, number);
-        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsync($"/v1/me/phone_numbers/{phoneId}", Wire.Json(new { reserved_for_second_factor = true }))).StatusCode);
-        app.Time.Advance(TimeSpan.FromSeconds(31));
+        var (userId, number) = await app.UserWithSecondFactorPhoneAsync();
         var signIn = await app.StartSignInAsync(userId);
         await app.ClientWithToken(signIn.ClientToken).PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" });
         var code = await app.NextCodeAsync(number);

@@ -152,6 +152,20 @@ public static class PhoneApi
         client.PostJsonAsync($"/v1/me/phone_numbers/{id}/attempt_verification", new { code });
 
     /// <summary>Adds a number, sends a code and verifies it; returns the number's id.</summary>
+    /// <summary>A user with a verified, reserved 2FA phone number, 31 s after its last SMS (so the next may be sent).</summary>
+    public static async Task<(string UserId, string Number)> UserWithSecondFactorPhoneAsync(this PhoneAppFactory app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId, null));
+        var number = TestNumbers.NewUs();
+        var phoneId = await client.AddVerifiedAsync(app, number);
+        var reserved = await client.PatchAsync($"/v1/me/phone_numbers/{phoneId}", Wire.Json(new { reserved_for_second_factor = true }));
+        Assert.True(reserved.IsSuccessStatusCode, await reserved.Content.ReadAsStringAsync());
+        app.Time.Advance(TimeSpan.FromSeconds(31));
+        return (userId, number);
+    }
+
     public static async Task<string> AddVerifiedAsync(this HttpClient client, PhoneAppFactory app, string number)
     {
         ArgumentNullException.ThrowIfNull(app);

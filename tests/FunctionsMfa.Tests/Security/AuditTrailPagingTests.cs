@@ -85,10 +85,20 @@ public sealed class AuditTrailPagingTests(MfaAppFactory app) : IClassFixture<Mfa
     }
 
     [Theory]
+    [InlineData("before=0000000000000000000_0123abcd")]
+    [InlineData("before=0000000000000000000_evt_abcdefghijklmnopqrstuvwxyz_0")]
+    public async Task A_cursor_in_either_form_of_event_id_is_accepted(string query)
+    {
+        var body = await (await app.BackendClient().GetAsync($"/v1/users/{Wire.NewUserId()}/events?{query}")).JsonAsync();
+        Assert.Equal(0, body.GetProperty("data").GetArrayLength());
+    }
+
+    [Theory]
     [InlineData("limit=101", "form_param_value_invalid", "limit")]
     [InlineData("limit=0", "form_param_value_invalid", "limit")]
     [InlineData("before=not-an-event", "form_param_format_invalid", "before")]
     [InlineData("before=0000000000000000000_ZZZZZZZZ", "form_param_format_invalid", "before")]
+    [InlineData("before=000000000000000000_0123abcd", "form_param_format_invalid", "before")]
     public async Task A_limit_out_of_range_or_a_malformed_cursor_is_refused(string query, string code, string param)
     {
         var error = await (await app.BackendClient().GetAsync($"/v1/users/{Wire.NewUserId()}/events?{query}")).ErrorAsync(422, code);

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FunctionsMfa.Tests.Storage;
 
 /// <summary>The app with <see cref="StorageFaults"/> in every storage client, and a second policy that answers a chosen 4xx.</summary>
-public sealed class StorageFaultAppFactory : MfaAppFactory
+public sealed class StorageUnavailableAppFactory : MfaAppFactory
 {
     public StorageFaults Faults { get; } = new();
 
@@ -49,7 +49,7 @@ internal sealed class ClientErrorFault : HttpPipelinePolicy
 }
 
 /// <summary>An injected storage fault is a 503 envelope with <c>Retry-After</c>, never a 500; a storage 4xx stays a 500.</summary>
-public sealed class StorageFaultTests(StorageFaultAppFactory app) : IClassFixture<StorageFaultAppFactory>, IAsyncLifetime
+public sealed class StorageUnavailableTests(StorageUnavailableAppFactory app) : IClassFixture<StorageUnavailableAppFactory>, IAsyncLifetime
 {
     public async Task InitializeAsync()
     {
@@ -123,10 +123,11 @@ public sealed class StorageFaultTests(StorageFaultAppFactory app) : IClassFixtur
     [InlineData(404)]
     public async Task A_storage_client_error_is_a_bug_and_stays_a_500(int status)
     {
+        var session = app.ClientWithToken(app.SessionToken(Wire.NewUserId()));
         app.ClientError.Status = status;
         try
         {
-            await (await app.ClientWithToken(app.SessionToken(Wire.NewUserId())).GetAsync("/v1/me")).ErrorAsync(500, "internal_error");
+            await (await session.GetAsync("/v1/me")).ErrorAsync(500, "internal_error");
         }
         finally
         {

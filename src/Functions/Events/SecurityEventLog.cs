@@ -76,21 +76,47 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
     }
 
     /// <summary>The newest events first, at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<SecurityEvent>> ListAsync(string userId, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SecurityEvent>> ListAsync(string userId, int limit, CancellationToken cancellationToken) =>
+        (await ListAsync(userId, limit, before: null, cancellationToken)).Events;
+
+    /// <summary>
+    /// The newest events first, at most <paramref name="limit"/>, older than the event <paramref name="before"/> when
+    /// given (its id is its row key, so "older" is one range condition on the key). <c>HasMore</c> says whether an
+    /// older event exists: one more row is read than asked for, in the same page.
+    /// </summary>
+    public async Task<SecurityEventPage> ListAsync(string userId, int limit, string? before, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(MfaTables.Events);
+        var filter = before is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {userId}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey gt {before}");
         var events = new List<SecurityEvent>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == userId, maxPerPage: limit, cancellationToken: cancellationToken))
+        var hasMore = false;
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: limit + 1, cancellationToken: cancellationToken))
         {
+            if (events.Count == limit)
+            {
+                hasMore = true;
+                break;
+            }
+
             var data = entity.Keys.Where(k => k.StartsWith("d_", StringComparison.Ordinal))
                 .ToDictionary(k => k[2..], k => Convert.ToString(entity[k], CultureInfo.InvariantCulture) ?? string.Empty, StringComparer.Ordinal);
             events.Add(new SecurityEvent(entity.RowKey, userId, entity.GetString("Type") ?? string.Empty, entity.GetDateTimeOffset("At") ?? default, data));
-            if (events.Count >= limit)
-            {
-                break;
-            }
         }
 
-        return events;
+        return new SecurityEventPage(events, hasMore);
     }
+
+    /// <summary>
+    /// An event id as this log makes it: 19 digits (the countdown of ticks), <c>_</c>, then a suffix of lowercase
+    /// letters, digits and <c>_</c> (8 hex digits from <see cref="RecordAsync"/>; the outcome id and an index from
+    /// <see cref="RecordOutcomeAsync"/>).
+    /// </summary>
+    public static bool IsWellFormedId(string? id) =>
+        id is { Length: > 20 and <= 100 } && id[19] == '_' &&
+        !id.AsSpan(0, 19).ContainsAnyExcept("0123456789") && !id.AsSpan(20).ContainsAnyExcept("0123456789abcdefghijklmnopqrstuvwxyz_");
 }
+
+/// <summary>One page of the audit trail, newest first; <see cref="HasMore"/> when older events remain.</summary>
+internal sealed record SecurityEventPage(IReadOnlyList<SecurityEvent> Events, bool HasMore);

@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
@@ -6,9 +7,10 @@ namespace FunctionsMfa.Functions.Hosting;
 
 /// <summary>
 /// Every answer the pipeline makes on its own (no route, wrong verb, oversized body, a bug) leaves in the error
-/// envelope: never an empty body, an HTML page or a stack trace.
+/// envelope: never an empty body, an HTML page or a stack trace. Storage that cannot be reached is a 503
+/// <c>storage_unavailable</c> with <c>Retry-After</c>, not a 500: the request did nothing wrong.
 /// </summary>
-internal static class EnvelopeMiddleware
+internal static partial class EnvelopeMiddleware
 {
     public static IApplicationBuilder UseErrorEnvelope(this IApplicationBuilder app)
     {
@@ -43,6 +45,22 @@ internal static class EnvelopeMiddleware
             return ErrorResult.WriteAsync(http, error);
         });
 
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception exception) when (!context.Response.HasStarted && StorageFailures.IsUnavailable(exception, context.RequestAborted))
+            {
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FunctionsMfa.Storage");
+                var endpoint = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "(unnamed)";
+                LogStorageUnavailable(logger, endpoint, StorageFailures.Describe(exception));
+                context.Response.Clear();
+                await ErrorResult.WriteAsync(context, MfaErrors.StorageUnavailable);
+            }
+        });
+
         // A declared body larger than the limit is refused before any endpoint reads it.
         return app.Use((context, next) =>
         {
@@ -60,4 +78,7 @@ internal static class EnvelopeMiddleware
             return next(context);
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable during {Endpoint}: {Failure}; answered 503")]
+    private static partial void LogStorageUnavailable(ILogger logger, string endpoint, string failure);
 }

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using FunctionsMfa.Functions.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Hosting;
@@ -69,9 +70,12 @@ internal sealed partial class QueueDrainer(
             {
                 return;
             }
-            catch (Azure.RequestFailedException exception)
+            catch (Exception exception) when (StorageFailures.IsUnavailable(exception, stoppingToken) || exception is Azure.RequestFailedException)
             {
-                LogPollFailed(logger, exception.Status, exception.ErrorCode);
+                // Storage down (Azure.Core's AggregateException after its retries, a timeout) or a queue not there yet:
+                // the trigger keeps polling at its slowest pace, as the host's does, and drains again once storage is back.
+                // A message received before the outage becomes visible again after its visibility timeout.
+                LogPollFailed(logger, StorageFailures.Describe(exception));
                 delay = options.Value.MaxPollingInterval;
             }
 
@@ -128,6 +132,6 @@ internal sealed partial class QueueDrainer(
     [LoggerMessage(Level = LogLevel.Error, Message = "Queue function {Function} moved message {MessageId} to the poison queue")]
     private static partial void LogPoisoned(ILogger logger, string function, string messageId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue poll failed: {Status} {ErrorCode}")]
-    private static partial void LogPollFailed(ILogger logger, int status, string? errorCode);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue poll failed: {Failure}")]
+    private static partial void LogPollFailed(ILogger logger, string failure);
 }

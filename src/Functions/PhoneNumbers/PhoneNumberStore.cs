@@ -40,6 +40,25 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         }
     }
 
+    /// <summary>How many phone numbers the user holds: one range query over the phone rows, keys only.</summary>
+    public async Task<int> CountAsync(string userId, CancellationToken cancellationToken)
+    {
+        var table = await storage.TableAsync(MfaTables.Users);
+        // Row keys "phone_…" sort between "phone_" and "phone`" ('`' follows '_').
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey ge {UserRows.PhonePrefix} and RowKey lt {UserRows.PhonePrefix[..^1] + "`"}");
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Deletes the row if nobody changed it since it was written; false on a conflict.</summary>
+    public async Task<bool> TryDeleteAsync(PhoneNumberRecord phone, CancellationToken cancellationToken) =>
+        await TryDeleteAsync(phone, [], [], cancellationToken);
+
     /// <summary>Writes the row if nobody changed it since it was read; null on a conflict.</summary>
     public async Task<PhoneNumberRecord?> TryReplaceAsync(PhoneNumberRecord phone, CancellationToken cancellationToken)
     {

@@ -104,9 +104,13 @@ internal static class BackendUserEndpoints
         return TypedResults.Ok(new DeletedMfaResource(userId));
     }
 
-    /// <summary>Newest first; <c>?limit=</c> 1–100 (default 50). Round trips: 1 (partition query, one page).</summary>
+    /// <summary>
+    /// Newest first; <c>?limit=</c> 1–100 (default 50); <c>?before=</c> an event id: only older events, so a client
+    /// reads the whole trail page by page, passing the last id it got while <c>has_more</c> is true.
+    /// Round trips: 1 (partition query, one page).
+    /// </summary>
     internal static async Task<Results<Ok<SecurityEventList>, ErrorResult>> ListEventsAsync(
-        [FromRoute(Name = "user_id")] string userId, int? limit, SecurityEventLog events, CancellationToken cancellationToken)
+        [FromRoute(Name = "user_id")] string userId, int? limit, string? before, SecurityEventLog events, CancellationToken cancellationToken)
     {
         if (!UserRows.IsValidUserId(userId))
         {
@@ -118,9 +122,14 @@ internal static class BackendUserEndpoints
             return MfaErrors.FormParamValueInvalid("limit").Result();
         }
 
-        var list = await events.ListAsync(userId, limit ?? DefaultEventLimit, cancellationToken);
-        var data = list.Select(e => new SecurityEventResource(e.Id, e.Type, e.At.ToUnixTimeMilliseconds(), e.Data)).ToList();
-        return TypedResults.Ok(new SecurityEventList(data, data.Count));
+        if (before is not null && !SecurityEventLog.IsWellFormedId(before))
+        {
+            return MfaErrors.FormParamFormatInvalid("before").Result();
+        }
+
+        var page = await events.ListAsync(userId, limit ?? DefaultEventLimit, before, cancellationToken);
+        var data = page.Events.Select(e => new SecurityEventResource(e.Id, e.Type, e.At.ToUnixTimeMilliseconds(), e.Data)).ToList();
+        return TypedResults.Ok(new SecurityEventList(data, data.Count, page.HasMore));
     }
 }
 
@@ -150,7 +159,11 @@ internal sealed record SecurityEventResource(string Id, string Type, long Create
     public string Object => "security_event";
 }
 
-internal sealed record SecurityEventList(IReadOnlyList<SecurityEventResource> Data, int TotalCount);
+/// <summary>
+/// A page of the audit trail. <c>total_count</c> counts this page (Table Storage has no cheap count);
+/// <c>has_more</c> says that older events remain: ask again with <c>before</c> = the last event's id.
+/// </summary>
+internal sealed record SecurityEventList(IReadOnlyList<SecurityEventResource> Data, int TotalCount, bool HasMore);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BackendUserResource))]

@@ -5,9 +5,15 @@ using PhoneNumbers;
 
 namespace FunctionsMfa.Functions.Sms;
 
-/// <summary>Where codes may go: a country allow-list, and never a premium-rate or shared-cost line (SMS pumping).</summary>
+/// <summary>
+/// Where codes may go: a country allow-list and a line-type allow-list (by default only lines that reach a handset:
+/// mobile and fixed-line-or-mobile), so premium-rate, shared-cost, toll-free, personal, pager, VoIP and UAN numbers,
+/// the tools of SMS pumping, never get a code. Checked when a number is added and again before every send.
+/// </summary>
 internal sealed class SmsDestinations(IOptions<SmsOptions> options)
 {
+    private readonly IReadOnlySet<PhoneNumberType> allowedTypes = options.Value.EffectiveAllowedNumberTypes;
+
     public MfaError? Check(PhoneNumberFacts facts)
     {
         if (!options.Value.EffectiveAllowedCountries.Contains(facts.Region, StringComparer.OrdinalIgnoreCase))
@@ -15,9 +21,7 @@ internal sealed class SmsDestinations(IOptions<SmsOptions> options)
             return MfaErrors.PhoneCountryNotAllowed;
         }
 
-        return facts.Type is PhoneNumberType.PREMIUM_RATE or PhoneNumberType.SHARED_COST or PhoneNumberType.UNKNOWN
-            ? MfaErrors.PhoneNumberTypeNotAllowed
-            : null;
+        return allowedTypes.Contains(facts.Type) ? null : MfaErrors.PhoneNumberTypeNotAllowed;
     }
 
     /// <summary>Checks a stored E.164 number again before a send: the configuration may have changed since it was added.</summary>

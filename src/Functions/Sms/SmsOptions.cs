@@ -1,4 +1,5 @@
 using FunctionsMfa.Domain.Phone;
+using PhoneNumbers;
 
 namespace FunctionsMfa.Functions.Sms;
 
@@ -22,6 +23,16 @@ internal sealed class SmsOptions
     /// <summary>ISO 3166 region codes (as libphonenumber names them) that may receive codes. Empty: the default list.</summary>
     public List<string> AllowedCountries { get; set; } = [];
 
+    /// <summary>
+    /// The line types (libphonenumber's names: <c>MOBILE</c>, <c>FIXED_LINE_OR_MOBILE</c>, <c>FIXED_LINE</c>…) that may
+    /// receive codes. Empty: the default, the types that reach a handset. Premium-rate, shared-cost, toll-free,
+    /// personal, pager, VoIP and UAN lines are where SMS pumping makes its money.
+    /// </summary>
+    public List<string> AllowedNumberTypes { get; set; } = [];
+
+    /// <summary>The most phone numbers one user may hold (verified or not).</summary>
+    public int MaxPhoneNumbersPerUser { get; set; } = 10;
+
     /// <summary>Templates by language (<c>en</c>, <c>fr</c>…) with <c>{app}</c>, <c>{code}</c>, <c>{minutes}</c>; they override the built-in ones.</summary>
     public Dictionary<string, string> Templates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -39,6 +50,15 @@ internal sealed class SmsOptions
 
     public AcsSettings Acs { get; set; } = new();
 
+    public static readonly IReadOnlyList<PhoneNumberType> DefaultAllowedNumberTypes = [PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE];
+
+    /// <summary>The allowed types, parsed; an unknown name is left out here and refused by the start-up validation.</summary>
+    public IReadOnlySet<PhoneNumberType> EffectiveAllowedNumberTypes => AllowedNumberTypes.Count > 0
+        ? AllowedNumberTypes.Select(ParseNumberType).OfType<PhoneNumberType>().ToHashSet()
+        : DefaultAllowedNumberTypes.ToHashSet();
+
+    public bool AllowedNumberTypesAreKnown => AllowedNumberTypes.TrueForAll(name => ParseNumberType(name) is not null);
+
     public IReadOnlyCollection<string> EffectiveAllowedCountries => AllowedCountries.Count > 0 ? AllowedCountries : DefaultAllowedCountries;
 
     public IReadOnlyDictionary<string, string> EffectiveTemplates
@@ -54,6 +74,13 @@ internal sealed class SmsOptions
             return templates;
         }
     }
+
+    /// <summary>A libphonenumber type by its name, case-insensitive; <c>UNKNOWN</c> is never allowed.</summary>
+    private static PhoneNumberType? ParseNumberType(string name) =>
+        name.Trim() is { Length: > 0 } trimmed && char.IsAsciiLetter(trimmed[0]) &&
+        Enum.TryParse<PhoneNumberType>(trimmed, ignoreCase: true, out var type) && type != PhoneNumberType.UNKNOWN
+            ? type
+            : null;
 
     public PhoneCodePolicy CodePolicy => new() { CodeLifetime = CodeLifetime, MaxAttempts = MaxAttempts };
 

@@ -29,8 +29,10 @@ internal static class UserRows
 
     /// <summary>
     /// User ids are the app's own; they become partition keys, so they keep to characters Table Storage allows in a key
-    /// and that need no escaping in a URL path.
+    /// and that need no escaping in a URL path. <c>.</c> and <c>..</c> are path segments every client and server
+    /// resolves away (<c>/v1/users/../events</c> is <c>/v1/events</c>), so no <c>/v1/users/{id}</c> route could reach them.
     /// </summary>
     public static bool IsValidUserId(string? userId) =>
-        userId is { Length: > 0 and <= 128 } && userId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@' or ':' or '+' or '=');
+        userId is { Length: > 0 and <= 128 } and not ("." or "..") &&
+        userId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@' or ':' or '+' or '=');
 }

@@ -11,7 +11,11 @@ internal static partial class MfaErrors
 
     public static readonly MfaError PhoneNumberTypeNotAllowed = new MfaError(
         "phone_number_type_not_allowed", 422, "number type not supported",
-        "Premium-rate and shared-cost numbers cannot receive verification codes.").WithParam("phone_number");
+        "Only mobile numbers can receive verification codes: premium-rate, shared-cost, toll-free, personal, pager, VoIP and UAN numbers cannot.").WithParam("phone_number");
+
+    public static readonly MfaError PhoneNumberLimitReached = new MfaError(
+        "phone_number_limit_reached", 422, "too many phone numbers",
+        "You have the most phone numbers an account may have. Remove one to add another.").WithParam("phone_number");
 
     public static readonly MfaError PhoneNumberNotVerified = new MfaError(
         "phone_number_not_verified", 422, "is not verified",

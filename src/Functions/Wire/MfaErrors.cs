@@ -28,6 +28,16 @@ internal static partial class MfaErrors
     public static readonly MfaError InternalError = new(
         "internal_error", 500, "internal error", "Something went wrong. Please try again.");
 
+    /// <summary>Storage did not answer (or answered 5xx) within the bounded retries: nothing to fix on the caller's side but to retry.</summary>
+    public static readonly MfaError StorageUnavailable = new MfaError(
+        "storage_unavailable", 503, "service unavailable",
+        "The service cannot reach its storage right now. Please try again in a few seconds.") with
+    {
+        Meta = new ErrorMeta { RetryAfterSeconds = StorageRetryAfterSeconds },
+    };
+
+    public const int StorageRetryAfterSeconds = 5;
+
     public static readonly MfaError SessionReverificationRequired = new(
         "session_reverification_required", 403, "needs reverification",
         "This action needs a second factor verified in the last 10 minutes. Sign in again with your second factor.");

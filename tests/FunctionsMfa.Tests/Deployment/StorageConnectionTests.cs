@@ -94,4 +94,20 @@ public sealed class StorageConnectionTests
         Assert.Equal(StorageCredentialKind.ConnectionString, connection.Kind);
         Assert.Equal("UseDevelopmentStorage=true", connection.ConnectionString);
     }
+
+    [Fact]
+    public void Storage_retries_are_bounded_to_seconds_by_default_and_configurable()
+    {
+        var retry = From().Retry;
+        Assert.Equal(2, retry.MaxRetries);
+        Assert.Equal(TimeSpan.FromSeconds(2), retry.NetworkTimeout);
+        // The worst case of one storage call that never answers: every try times out, with the delays between them.
+        Assert.True((retry.MaxRetries + 1) * retry.NetworkTimeout + retry.MaxRetries * retry.MaxDelay <= TimeSpan.FromSeconds(10));
+
+        var configured = From(("Mfa:Storage:MaxRetries", "0"), ("Mfa:Storage:NetworkTimeout", "00:00:01"), ("Mfa:Storage:RetryDelay", "00:00:00.050")).Retry;
+        Assert.Equal(new StorageRetry(0, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), configured);
+
+        Assert.Throws<InvalidOperationException>(() => From(("Mfa:Storage:MaxRetries", "50")));
+        Assert.Throws<InvalidOperationException>(() => From(("Mfa:Storage:NetworkTimeout", "00:00:00")));
+    }
 }

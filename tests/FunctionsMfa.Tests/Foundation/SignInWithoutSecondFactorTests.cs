@@ -38,6 +38,27 @@ public sealed class SignInWithoutSecondFactorTests(MfaAppFactory app) : IClassFi
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task A_user_id_that_is_a_dot_segment_is_refused_because_no_users_route_could_reach_it(string userId)
+    {
+        var error = await (await app.BackendClient().PostJsonAsync("/v1/sign_ins", new { user_id = userId })).ErrorAsync(422, "form_param_format_invalid");
+        Assert.Equal("user_id", error.GetProperty("meta").GetProperty("param_name").GetString());
+    }
+
+    [Theory]
+    [InlineData("a.b")]
+    [InlineData("...")]
+    [InlineData(".hidden")]
+    public async Task A_user_id_with_dots_that_is_not_a_dot_segment_works_on_the_users_routes(string userId)
+    {
+        var created = await app.BackendClient().PostJsonAsync("/v1/sign_ins", new { user_id = userId });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var user = await (await app.BackendClient().GetAsync($"/v1/users/{userId}")).JsonAsync();
+        Assert.Equal(userId, user.GetProperty("id").GetString());
+    }
+
     [Fact]
     public async Task An_unknown_sign_in_and_a_wrong_client_token_look_the_same()
     {

@@ -66,7 +66,11 @@ public sealed class Azurite : IDisposable
         return new Azurite(connectionString);
     }
 
-    private static async Task<(string ConnectionString, Process Process)> LaunchAsync()
+    private static Task<(string ConnectionString, Process Process)> LaunchAsync() =>
+        LaunchAsync(Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort(), location: null);
+
+    /// <summary>Starts Azurite on the given ports, in memory or (with <paramref name="location"/>) persisting to that folder.</summary>
+    internal static async Task<(string ConnectionString, Process Process)> LaunchAsync(int blob, int queue, int table, string? location)
     {
         var script = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
@@ -74,12 +78,11 @@ public sealed class Azurite : IDisposable
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing). Run ./build.sh test, which installs it with npm ci.");
         }
 
-        int blob = Ports.FreeLoopbackPort(), queue = Ports.FreeLoopbackPort(), table = Ports.FreeLoopbackPort();
         var start = new ProcessStartInfo("node")
         {
             ArgumentList =
             {
-                script, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
                 "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
                 "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
             },
@@ -87,6 +90,16 @@ public sealed class Azurite : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(location);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -121,7 +134,7 @@ public sealed class Azurite : IDisposable
             process);
     }
 
-    private static async Task<bool> IsListeningAsync(int port)
+    internal static async Task<bool> IsListeningAsync(int port)
     {
         try
         {

@@ -26,6 +26,8 @@ public sealed class HandlerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public bool HasExited => process.HasExited;
+
     /// <summary>What the process wrote so far, stdout and stderr.</summary>
     public string Output
     {

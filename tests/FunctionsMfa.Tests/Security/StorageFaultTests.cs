@@ -223,8 +223,9 @@ public sealed class StorageFaultTests(FaultAppFactory app) : IClassFixture<Fault
     private static async Task AssertStorageFaultAsync(HttpResponseMessage response, int n)
     {
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode >= 500, $"request {n}: {response.StatusCode} {body}");
-        Assert.Contains("\"errors\"", body, StringComparison.Ordinal);
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"request {n}: {response.StatusCode} {body}");
+        Assert.Contains("\"storage_unavailable\"", body, StringComparison.Ordinal);
+        Assert.NotNull(response.Headers.RetryAfter);
         Assert.DoesNotContain("Injected", body, StringComparison.Ordinal);
     }
 

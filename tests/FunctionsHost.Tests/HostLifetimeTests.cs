@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Azure.Storage.Queues;
 using FunctionsHost.Tests.Infrastructure;
 
 namespace FunctionsHost.Tests;
@@ -25,30 +24,33 @@ public sealed class HostLifetimeTests
     }
 
     [Fact]
-    public async Task Host_serves_http_while_storage_is_down_and_delivers_queue_messages_once_it_is_back()
+    public async Task Host_stops_with_an_error_when_its_worker_dies()
     {
-        var ports = AzuritePorts.Free();
-        var connectionString = Azurite.ConnectionStringFor(ports);
-        await using var host = await LocalHostProcess.StartAsync(new Dictionary<string, string> { ["AzureWebJobsStorage"] = connectionString });
-        using var client = host.CreateClient();
-
-        // Storage is down: the queue listener fails and backs off, HTTP carries on.
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        using (var response = await client.GetAsync("api/hello/offline"))
+        await using var host = await LocalHostProcess.StartAsync(new Dictionary<string, string> { ["AzureWebJobsStorage"] = Azurite.ConnectionStringFor(AzuritePorts.Free()) });
+        using (var worker = Process.GetProcessById(await host.WorkerPid.WaitAsync(TimeSpan.FromSeconds(5))))
         {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            worker.Kill();
         }
 
-        Assert.Contains("storage failed", host.Output, StringComparison.Ordinal);
+        Assert.True(await Recorded.EventuallyAsync(() => Task.FromResult(host.HasExited), TimeSpan.FromSeconds(20)), host.Output);
+        Assert.NotEqual(0, host.ExitCode);
+    }
 
-        using var azurite = await Azurite.StartPrivateAsync(ports);
-        var queue = new QueueClient(connectionString, "hello-items", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        await queue.CreateIfNotExistsAsync();
-        await queue.SendMessageAsync("after-outage");
+    [Fact]
+    public async Task Cors_comes_from_local_settings_when_no_argument_is_given()
+    {
+        await using var host = await LocalHostProcess.StartAsync(
+            new Dictionary<string, string> { ["AzureWebJobsStorage"] = Azurite.ConnectionStringFor(AzuritePorts.Free()) },
+            hostSection: new Dictionary<string, string> { ["CORS"] = "https://one.example, https://two.example" });
+        using var client = host.CreateClient();
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "api/hello/ada");
+        preflight.Headers.Add("Origin", "https://two.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
 
-        var calls = await Recorded.WaitForAsync(host.RecordFile, "Record", "after-outage", count: 1, TimeSpan.FromSeconds(20));
-        Assert.Equal(["1"], calls);
-        Assert.False(host.HasExited);
+        using var response = await client.SendAsync(preflight);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("https://two.example", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
     }
 
     private static bool IsRunning(int pid)

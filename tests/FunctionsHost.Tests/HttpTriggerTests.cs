@@ -62,6 +62,16 @@ public sealed class HttpTriggerTests(HelloHostFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Function_that_throws_is_500()
+    {
+        // The worker's own listener answers 200 with an empty body; the failure comes in the InvocationResponse.
+        using var response = await client.GetAsync("api/throw");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_client_invocation_id_header_does_not_steer_the_pairing()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/hello/eve");

@@ -38,20 +38,28 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int ExitCode => process.ExitCode;
+
     public string Output => string.Join('\n', output);
 
     /// <summary>Starts a host for a copy of the hello worker and waits until it says it is ready.</summary>
     public static async Task<LocalHostProcess> StartAsync(
         IReadOnlyDictionary<string, string> values,
         IReadOnlyDictionary<string, string>? environment = null,
-        IReadOnlyList<string>? arguments = null)
+        IReadOnlyList<string>? arguments = null,
+        IReadOnlyDictionary<string, string>? hostSection = null)
     {
         var appDirectory = Path.Combine(Path.GetTempPath(), "functionshost-tests-" + Guid.NewGuid().ToString("N"));
         CopyDirectory(BuildOutput("tools/HelloWorker"), appDirectory);
         var settings = new Dictionary<string, string>(values) { ["HELLO_RECORD_FILE"] = Path.Combine(appDirectory, "record.tsv") };
         await File.WriteAllTextAsync(
             Path.Combine(appDirectory, "local.settings.json"),
-            JsonSerializer.Serialize(new Dictionary<string, object> { ["IsEncrypted"] = false, ["Values"] = settings }));
+            JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["IsEncrypted"] = false,
+                ["Values"] = settings,
+                ["Host"] = hostSection ?? new Dictionary<string, string>(),
+            }));
 
         var port = Ports.FreeLoopbackPort();
         var start = new ProcessStartInfo("dotnet")

@@ -100,17 +100,10 @@ internal sealed partial class QueueListener(FunctionApp app, WorkerChannel chann
 
     private async Task ProcessAsync(LoadedFunction function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
-        // A message already past the limit (its last run crashed the host, say) is not run again.
-        if (message.DequeueCount > Settings.MaxDequeueCount)
-        {
-            await MoveToPoisonAsync(queue, poison, message, stoppingToken);
-            return;
-        }
-
         var succeeded = await InvokeAsync(function, message, stoppingToken);
         if (succeeded)
         {
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            await TolerateTakeoverAsync(() => queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken));
         }
         else if (message.DequeueCount >= Settings.MaxDequeueCount)
         {
@@ -118,7 +111,22 @@ internal sealed partial class QueueListener(FunctionApp app, WorkerChannel chann
         }
         else
         {
-            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: Settings.VisibilityTimeout, cancellationToken: stoppingToken);
+            await TolerateTakeoverAsync(() => queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: Settings.VisibilityTimeout, cancellationToken: stoppingToken));
+        }
+    }
+
+    /// <summary>
+    /// As the Azure host's QueueProcessor: a message someone else took over (pop receipt mismatch) or that is gone
+    /// (404) needs nothing more from this listener.
+    /// </summary>
+    private static async Task TolerateTakeoverAsync(Func<Task> operation)
+    {
+        try
+        {
+            await operation();
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404 || exception.ErrorCode == "PopReceiptMismatch")
+        {
         }
     }
 
@@ -170,7 +178,7 @@ internal sealed partial class QueueListener(FunctionApp app, WorkerChannel chann
     {
         await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         await poison.SendMessageAsync(message.Body, cancellationToken: stoppingToken);
-        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+        await TolerateTakeoverAsync(() => queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken));
         LogPoisoned(message.MessageId, poison.Name, message.DequeueCount);
     }
 

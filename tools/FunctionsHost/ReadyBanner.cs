@@ -2,9 +2,10 @@ namespace FunctionsMfa.LocalHost;
 
 /// <summary>
 /// Prints the functions and their URLs once the worker has loaded them, as <c>func start</c> does, and then the line
-/// "Host ready: URL", which scripts and tests wait for.
+/// "Host ready: URL", which scripts and tests wait for. A worker that fails to start or to load its functions stops
+/// the host with exit code 1, so that a script does not wait for a host that will never serve.
 /// </summary>
-internal sealed class ReadyBanner(WorkerChannel channel, FunctionApp app, HttpAddress address) : BackgroundService
+internal sealed class ReadyBanner(WorkerChannel channel, FunctionApp app, HttpAddress address, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,8 +14,19 @@ internal sealed class ReadyBanner(WorkerChannel channel, FunctionApp app, HttpAd
         {
             functions = await channel.Ready.WaitAsync(stoppingToken);
         }
-        catch (Exception exception) when (exception is InvalidOperationException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            // The reason is logged where it happened (WorkerChannel, WorkerProcess).
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+            }
+
             return;
         }
 

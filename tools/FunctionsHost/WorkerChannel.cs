@@ -160,10 +160,11 @@ internal sealed partial class WorkerChannel(FunctionApp app, ILogger<WorkerChann
 
             ready.TrySetResult(new WorkerFunctions(functions, httpUri));
         }
-        catch (Exception exception) when (exception is InvalidOperationException or OperationCanceledException)
+        catch (Exception exception)
         {
+            // The end of a fire-and-forget start: whatever went wrong must fail Ready, or the host would wait forever.
             LogStartFailed(exception.Message);
-            Fail(exception);
+            Fail(new InvalidOperationException($"The worker did not start: {exception.Message}", exception));
         }
     }
 

@@ -24,6 +24,18 @@ public sealed class HostLifetimeTests
     }
 
     [Fact]
+    public async Task Worker_process_is_gone_when_the_host_is_killed()
+    {
+        // The worker does not notice a broken stream; on Linux the kernel tells it (setpriv --pdeathsig).
+        await using var host = await LocalHostProcess.StartAsync(new Dictionary<string, string> { ["AzureWebJobsStorage"] = Azurite.ConnectionStringFor(AzuritePorts.Free()) });
+        var workerPid = await host.WorkerPid.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await host.KillHostOnlyAsync();
+
+        Assert.True(await Recorded.EventuallyAsync(() => Task.FromResult(!IsRunning(workerPid)), TimeSpan.FromSeconds(10)), $"worker {workerPid} still runs.\n{host.Output}");
+    }
+
+    [Fact]
     public async Task Host_stops_with_an_error_when_its_worker_dies()
     {
         await using var host = await LocalHostProcess.StartAsync(new Dictionary<string, string> { ["AzureWebJobsStorage"] = Azurite.ConnectionStringFor(AzuritePorts.Free()) });

@@ -13,12 +13,22 @@ namespace FunctionsMfa.LocalHost;
 /// each <c>local.settings.json</c> value the host's environment does not set. Stopping the host stops the worker:
 /// <c>WorkerTerminate</c> first, then a kill after the grace period. A worker that exits on its own stops the host,
 /// where the Azure host would restart it.
+/// <para>
+/// A host that is killed outright (SIGKILL) runs none of that, and the worker does not notice that its stream broke
+/// (its gRPC reader ends silently): it would live on. So on Linux the worker is started under
+/// <c>setpriv --pdeathsig TERM</c>, and the kernel sends it SIGTERM when the host dies. The kernel ties that signal to
+/// the thread that started the child, not the process, so a dedicated thread starts the worker and lives until the
+/// host stops it: a thread-pool thread could retire and take the worker with it.
+/// </para>
 /// </summary>
 internal sealed partial class WorkerProcess(
     FunctionApp app, WorkerChannel channel, GrpcEndpoint grpc, IHostApplicationLifetime lifetime, ILogger<WorkerProcess> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
 
+    private const string SetPriv = "/usr/bin/setpriv";
+
+    private readonly ManualResetEventSlim released = new();
     private Process? process;
     private volatile bool stopping;
 
@@ -27,7 +37,7 @@ internal sealed partial class WorkerProcess(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Hosted services start before Kestrel listens; the worker dials the host at once, so it waits for that.
-        lifetime.ApplicationStarted.Register(Start);
+        lifetime.ApplicationStarted.Register(() => new Thread(Launch) { IsBackground = true, Name = "worker launcher" }.Start());
         // Kestrel's graceful stop waits for open requests, the worker's EventStream among them: the worker is asked
         // to stop as soon as the host begins to stop, so that the stream ends within the grace period.
         lifetime.ApplicationStopping.Register(() => stopped = StopWorkerAsync());
@@ -44,6 +54,14 @@ internal sealed partial class WorkerProcess(
         }
 
         process?.Dispose();
+        // Set, not disposed: the launcher thread may still be on its way into Wait.
+        released.Set();
+    }
+
+    private void Launch()
+    {
+        Start();
+        released.Wait();
     }
 
     private async Task StopWorkerAsync()
@@ -51,6 +69,7 @@ internal sealed partial class WorkerProcess(
         stopping = true;
         if (process is not { HasExited: false } running)
         {
+            released.Set();
             return;
         }
 
@@ -65,6 +84,10 @@ internal sealed partial class WorkerProcess(
             LogKilled(running.Id);
             running.Kill(entireProcessTree: true);
             await running.WaitForExitAsync(CancellationToken.None);
+        }
+        finally
+        {
+            released.Set();
         }
     }
 
@@ -97,13 +120,23 @@ internal sealed partial class WorkerProcess(
         var uri = grpc.Uri;
         var requestId = Guid.NewGuid().ToString();
         var maxMessageLength = int.MaxValue.ToString(CultureInfo.InvariantCulture);
-        var start = new ProcessStartInfo(app.Worker.Executable)
+        var underSetPriv = OperatingSystem.IsLinux() && File.Exists(SetPriv);
+        var start = new ProcessStartInfo(underSetPriv ? SetPriv : app.Worker.Executable)
         {
             WorkingDirectory = app.Directory,
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (underSetPriv)
+        {
+            // setpriv execs the worker in place: the pid is the worker's.
+            foreach (var argument in (string[])["--pdeathsig", "TERM", "--", app.Worker.Executable])
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         if (app.Worker.WorkerPath is { Length: > 0 } workerPath)
         {
             start.ArgumentList.Add(Path.Combine(app.Directory, workerPath));
@@ -147,6 +180,7 @@ internal sealed partial class WorkerProcess(
 
     private void Exited()
     {
+        released.Set();
         channel.Fail(new InvalidOperationException("The worker process exited."));
         if (!stopping)
         {

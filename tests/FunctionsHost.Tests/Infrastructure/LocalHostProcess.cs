@@ -112,6 +112,13 @@ public sealed class LocalHostProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>Kills the host alone (SIGKILL), leaving its worker to fend for itself.</summary>
+    public async Task KillHostOnlyAsync()
+    {
+        process.Kill(entireProcessTree: false);
+        await process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

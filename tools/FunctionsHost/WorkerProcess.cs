@@ -29,9 +29,8 @@ internal sealed partial class WorkerProcess(
     private const string SetPriv = "/usr/bin/setpriv";
 
     private readonly ManualResetEventSlim released = new();
-    private Process? process;
+    private volatile Process? process;
     private volatile bool stopping;
-
     private volatile Task stopped = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -93,6 +92,11 @@ internal sealed partial class WorkerProcess(
 
     private void Start()
     {
+        if (stopping)
+        {
+            return;
+        }
+
         try
         {
             process = Process.Start(StartInfo()) ?? throw new InvalidOperationException("The worker process did not start.");

@@ -92,9 +92,18 @@ cmd_run() {
   local url="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
   local key
   key=$(node -e 'const v=require("./local.settings.json").Values;console.log(process.env.Mfa__SecretKeys__0||v["Mfa__SecretKeys__0"])')
+  # The sample app (samples/spa) and its backend (samples/backend: holds the secret key, creates sign-ins), on their
+  # own origin, which the API allows by CORS (an extra origin; local.settings.json's stay).
+  local sample_port="${SAMPLE_PORT:-5173}"
+  local sample_origin="http://127.0.0.1:$sample_port"
+  export Mfa__Cors__AllowedOrigins__1="${Mfa__Cors__AllowedOrigins__1:-$sample_origin}"
+  MFA_API_URL="$url" MFA_SECRET_KEY="$key" SAMPLE_PORT="$sample_port" node samples/backend/server.mjs >.data/sample.log 2>&1 &
+  SAMPLE_PID=$!
+  trap 'kill ${AZURITE_PID:-} $SAMPLE_PID 2>/dev/null || true' EXIT INT TERM
   log "serving on $url"
   log "development secret key: $key"
   log "try: curl -s $url/health"
+  log "sample app: $sample_origin/ (log in .data/sample.log; SMS codes in .data/sms.jsonl)"
   dotnet "$app" --contentRoot "$ROOT" --urls "$url"
 }
 
@@ -144,6 +153,8 @@ package_stale() {
 cmd_test() {
   ensure_node_tools
   ensure_test_tools
+  log "type-checking clients/js and samples/spa (tsc --noEmit)"
+  node_modules/.bin/tsc --noEmit -p clients/js
   check_infra
   if package_stale; then cmd_publish; else log "artifacts/functionsmfa.zip is up to date"; fi
   log "building"

@@ -13,11 +13,12 @@ namespace FunctionsMfa.Functions.BackupCodes;
 internal static class BackupCodeEndpoints
 {
     /// <summary>
-    /// Round trips: 1 (partition query) + 1 (the replacing transaction) + 1 (audit insert); the store reads the partition
-    /// again before it writes, so a set changed meanwhile is never overwritten blindly.
+    /// Round trips: 1 (the session check's partition query, reused) + 1 (the replacing transaction, If-Match on the set
+    /// as read) + 1 (audit insert). Of concurrent regenerations one wins; the others get <c>concurrent_request_conflict</c>
+    /// (409) and no codes, so every set ever shown works until the next regeneration.
     /// </summary>
     internal static async Task<Results<Ok<BackupCodeResource>, ErrorResult>> CreateAsync(
-        HttpContext context, SessionPrincipal session, UserStore users, StepUp stepUp, BackupCodeStore store, SecurityEventLog events,
+        HttpContext context, SessionPrincipal session, StepUp stepUp, BackupCodeStore store, SecurityEventLog events,
         CancellationToken cancellationToken)
     {
         var (form, error) = await RequestForm.ReadAsync(context);
@@ -26,7 +27,7 @@ internal static class BackupCodeEndpoints
             return error!.Result();
         }
 
-        var user = await users.LoadAsync(session.UserId, cancellationToken);
+        var user = session.User;
         if (!UserFactors.From(user).TwoFactorEnabled)
         {
             return MfaErrors.BackupCodesNotAvailable.Result();
@@ -37,7 +38,11 @@ internal static class BackupCodeEndpoints
             return reverify.Result();
         }
 
-        var issued = await store.ReplaceAsync(session.UserId, cancellationToken);
+        if (await store.TryReplaceAsync(user, cancellationToken) is not { } issued)
+        {
+            return MfaErrors.ConcurrentRequestConflict.Result();
+        }
+
         await events.RecordAsync(session.UserId, SecurityEventTypes.BackupCodesCreated,
             new Dictionary<string, string> { ["count"] = issued.Codes.Count.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
         return TypedResults.Ok(BackupCodeResource.From(issued));

@@ -22,6 +22,8 @@ internal static class SecurityEventTypes
     public const string PhoneVerified = "phone_number.verified";
     public const string PhoneDeleted = "phone_number.deleted";
     public const string SmsPoisoned = "sms.poisoned";
+    public const string SessionEnded = "session.ended";
+    public const string SessionRevoked = "session.revoked";
 }
 
 /// <summary>One stored audit event. <see cref="Data"/> holds small facts (strategy, remaining count), never a secret or code.</summary>
@@ -35,16 +37,42 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
 {
     public async Task RecordAsync(string userId, string type, IReadOnlyDictionary<string, string>? data, CancellationToken cancellationToken)
     {
-        var at = time.GetUtcNow();
-        var rowKey = (DateTimeOffset.MaxValue.Ticks - at.Ticks).ToString("D19", CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        var table = await storage.TableAsync(MfaTables.Events);
+        await table.AddEntityAsync(Entity(userId, time.GetUtcNow(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), type, data), cancellationToken);
+    }
+
+    /// <summary>
+    /// Records several events of one outcome in one transaction (one round trip), idempotently: their row keys come
+    /// from <paramref name="at"/> and <paramref name="outcomeId"/>, so a retry of the same outcome finds them recorded.
+    /// </summary>
+    public async Task RecordOutcomeAsync(
+        string userId, DateTimeOffset at, string outcomeId, IReadOnlyList<(string Type, IReadOnlyDictionary<string, string>? Data)> records,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var actions = records.Select((record, index) => new TableTransactionAction(
+            TableTransactionActionType.Add, Entity(userId, at, outcomeId + "_" + index.ToString(CultureInfo.InvariantCulture), record.Type, record.Data))).ToList();
+        var table = await storage.TableAsync(MfaTables.Events);
+        try
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status == 409)
+        {
+            // Recorded by an earlier try of the same outcome.
+        }
+    }
+
+    private static TableEntity Entity(string userId, DateTimeOffset at, string suffix, string type, IReadOnlyDictionary<string, string>? data)
+    {
+        var rowKey = (DateTimeOffset.MaxValue.Ticks - at.Ticks).ToString("D19", CultureInfo.InvariantCulture) + "_" + suffix;
         var entity = new TableEntity(userId, rowKey) { ["Type"] = type, ["At"] = at };
         foreach (var (key, value) in data ?? new Dictionary<string, string>())
         {
             entity["d_" + key] = value;
         }
 
-        var table = await storage.TableAsync(MfaTables.Events);
-        await table.AddEntityAsync(entity, cancellationToken);
+        return entity;
     }
 
     /// <summary>The newest events first, at most <paramref name="limit"/>.</summary>

@@ -17,9 +17,12 @@ internal static class EnvelopeMiddleware
             ExceptionHandler = context =>
             {
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-                var error = exception is BadHttpRequestException bad
-                    ? bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? MfaErrors.RequestBodyTooLarge : MfaErrors.RequestBodyInvalid
-                    : MfaErrors.InternalError;
+                var error = exception switch
+                {
+                    BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? MfaErrors.RequestBodyTooLarge : MfaErrors.RequestBodyInvalid,
+                    Storage.StorageContentionException => MfaErrors.ConcurrentRequestConflict,
+                    _ => MfaErrors.InternalError,
+                };
                 return ErrorResult.WriteAsync(context, error);
             },
         });

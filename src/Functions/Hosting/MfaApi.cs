@@ -70,6 +70,7 @@ internal static class MfaApi
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddJsonContext(WireJson.Default);
         services.AddJsonContext(SessionJson.Default);
+        services.AddJsonContext(SessionEndpointJson.Default);
         services.AddJsonContext(SignInJson.Default);
         services.AddJsonContext(UserJson.Default);
         services.AddProblemDetails();
@@ -125,7 +126,8 @@ internal static class MfaApi
         app.MapBackendSignIns();
         app.MapClientSignIns();
         app.MapBackendUsers();
-        app.MapMeGroup().MapMe().MapTotp().MapBackupCodes().MapPhoneNumbers();
+        app.MapBackendSessions();
+        app.MapMeGroup().MapMe().MapSessions().MapTotp().MapBackupCodes().MapPhoneNumbers();
         app.MapQueueFunctions();
     }
 }

@@ -8,18 +8,18 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 
 /// <summary>
 /// <c>DELETE /v1/me/phone_numbers/{id}</c>. Removing a 2FA number needs step-up; removing the last second factor
-/// removes the backup codes in the same transaction.
+/// removes the backup codes in the same transaction; removing a 2FA number ends the user's other sessions in it.
 /// </summary>
 internal static class DeletePhoneNumber
 {
-    /// <summary>Round trips: 1 (user partition query) + 1 (If-Match delete or transaction) + 1 (audit event).</summary>
+    /// <summary>Round trips: 1 (If-Match delete or transaction; the partition came with the session check) + 1 (audit event).</summary>
     public static async Task<Results<Ok<DeletedPhoneNumber>, ErrorResult>> HandleAsync(
         string id, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp, SecurityEventLog events,
         CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var user = await users.LoadAsync(session.UserId, cancellationToken);
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
             if (row is null)
             {
@@ -33,7 +33,9 @@ internal static class DeletePhoneNumber
             }
 
             var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: false);
-            if (!await phones.TryDeleteAsync(phone, backupRows, cancellationToken))
+            // Removing a 2FA number ends the user's other sessions in the same transaction.
+            var endOthers = phone.ReservedForSecondFactor ? SessionStore.EndOthersActions(user, session.SessionId) : [];
+            if (!await phones.TryDeleteAsync(phone, backupRows, endOthers, cancellationToken))
             {
                 continue;
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FunctionsMfa.Domain.Phone;
+using FunctionsMfa.Domain.SignIns;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.SignIns;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
@@ -12,15 +13,18 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 
 /// <summary>
 /// <c>phone_code</c>: a 6-digit code sent by SMS to one of the user's verified 2FA numbers. The verification lives on
-/// the sign-in (<see cref="SecondFactorState"/>: the code's keyed hash, its expiry, the wrong tries), so every change
-/// rides on the sign-in's conditional write, and success completes the sign-in in the same If-Match write: the code
-/// is single use. A new code replaces the previous one and keeps the wrong tries; 3 wrong tries end the verification
-/// (<c>verification_failed</c>) and each wrong try also spends the user's failure budget.
+/// the sign-in (<see cref="SecondFactorState"/>: the code's keyed hash, its expiry, the tries), and each try is spent
+/// there (If-Match) before its code is judged, so the 3-try cap holds under any concurrency; success completes the
+/// sign-in with an If-Match write: the code is single use. A new code replaces the previous one and keeps the tries;
+/// 3 wrong tries end the verification (<c>verification_failed</c>) and each wrong try also spends the user's failure budget.
 /// </summary>
 internal sealed class PhoneCodeSecondFactor(
-    SmsCodeDispatch sms, KeyedHash keyedHash, IHttpContextAccessor http, IOptions<SmsOptions> options) : ISecondFactorStrategy
+    SmsCodeDispatch sms, KeyedHash keyedHash, SignInStore signIns, IHttpContextAccessor http, IOptions<SmsOptions> options, TimeProvider time)
+    : ISecondFactorStrategy
 {
     public const string Name = "phone_code";
+
+    private const int MaxReserveRetries = 16;
 
     public string Strategy => Name;
 
@@ -72,43 +76,88 @@ internal sealed class PhoneCodeSecondFactor(
         return PrepareOutcome.Prepared(State(next, "unverified", phone.Id));
     }
 
-    /// <summary>No storage round trip of its own: the dispatch writes the outcome on the sign-in.</summary>
-    public Task<AttemptOutcome> AttemptAsync(SecondFactorContext context, string code, CancellationToken cancellationToken)
+    public string? Canonicalize(string code) => PhoneCodes.IsWellFormed(code) ? code : null;
+
+    /// <summary>
+    /// Spends one of the verification's tries on the sign-in (If-Match) before the code is judged, so at most 3 codes are
+    /// ever judged per verification however many attempts arrive at once. Round trips: 1 write, + 1 read and write per
+    /// lost race. An expired code is recorded as such and costs nothing.
+    /// </summary>
+    public async Task<(SignInRecord? SignIn, MfaError? Error)> ReserveAsync(SignInRecord signIn, UserSnapshot user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signIn);
+        var policy = options.Value.CodePolicy;
+        for (var attempt = 0; attempt < MaxReserveRetries; attempt++)
+        {
+            var stored = signIn.SecondFactor;
+            if (stored is null || stored.Strategy != Name)
+            {
+                return (null, MfaErrors.PhoneVerificationMissing);
+            }
+
+            // The number must still be a 2FA number of the user's.
+            if (stored.PhoneNumberId is not { } phoneId || !UserFactors.From(user).SecondFactorPhoneIds.Contains(phoneId, StringComparer.Ordinal))
+            {
+                return (null, MfaErrors.StrategyForUserInvalid);
+            }
+
+            var current = Verification(stored);
+            var (outcome, next) = current.Reserve(time.GetUtcNow(), policy);
+            SignInRecord? written;
+            switch (outcome)
+            {
+                case PhoneAttemptOutcome.Reserved:
+                    var status = next.Attempts >= policy.MaxAttempts ? "failed" : "unverified";
+                    written = await signIns.TryReplaceAsync(signIn with { SecondFactor = State(next, status, phoneId) }, cancellationToken);
+                    if (written is not null)
+                    {
+                        return (written, null);
+                    }
+
+                    break;
+                case PhoneAttemptOutcome.Expired:
+                    // Recorded so readers see it; a lost race here changes nothing for the caller.
+                    await signIns.TryReplaceAsync(signIn with { SecondFactor = State(current, "expired", phoneId) }, cancellationToken);
+                    return (null, MfaErrors.PhoneVerificationExpired);
+                case PhoneAttemptOutcome.Failed:
+                    return (null, MfaErrors.PhoneVerificationFailed);
+                case PhoneAttemptOutcome.AlreadyVerified:
+                    return (null, MfaErrors.SignInAlreadyCompleted);
+                default:
+                    return (null, MfaErrors.PhoneVerificationMissing);
+            }
+
+            if (await signIns.GetAsync(signIn.Id, cancellationToken) is not { Status: SignInStatus.NeedsSecondFactor } fresh)
+            {
+                return (null, MfaErrors.SignInChanged);
+            }
+
+            signIn = fresh;
+        }
+
+        throw new Storage.StorageContentionException("sign-in verification");
+    }
+
+    /// <summary>Judges the code against the reserved try's verification on the sign-in. No I/O; nothing to spend in the user's partition.</summary>
+    public AttemptOutcome Judge(SecondFactorContext context, string canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!PhoneCodes.IsWellFormed(code))
-        {
-            return Task.FromResult(AttemptOutcome.Rejected(MfaErrors.FormParamFormatInvalid("code")));
-        }
-
         var stored = context.SignIn.SecondFactor;
-        if (stored is null || stored.Strategy != Name)
+        if (stored is not { Strategy: Name, PhoneNumberId: { } phoneId, CodeHash: { } hash, ExpireAt: { } expireAt })
         {
-            return Task.FromResult(AttemptOutcome.Rejected(MfaErrors.PhoneVerificationMissing));
+            return AttemptOutcome.Rejected(MfaErrors.PhoneVerificationMissing);
         }
 
-        // The number must still be a 2FA number of the user's.
-        if (stored.PhoneNumberId is not { } phoneId || !UserFactors.From(context.User).SecondFactorPhoneIds.Contains(phoneId, StringComparer.Ordinal))
-        {
-            return Task.FromResult(AttemptOutcome.Rejected(MfaErrors.StrategyForUserInvalid));
-        }
-
-        var policy = options.Value.CodePolicy;
-        var current = Verification(stored);
-        var expireAt = current.ExpireAt ?? context.Now;
-        var (outcome, next) = current.Attempt(context.Now, hash => keyedHash.Matches(CodePurpose(context.SignIn.Id, expireAt), code, hash), policy);
         var eventData = new Dictionary<string, string> { ["phone_number_id"] = phoneId };
-        return Task.FromResult(outcome switch
+        if (keyedHash.Matches(CodePurpose(context.SignIn.Id, expireAt), canonicalCode, hash))
         {
-            PhoneAttemptOutcome.Verified => AttemptOutcome.Verified(eventData) with { Verification = State(next, "verified", phoneId) },
-            PhoneAttemptOutcome.Incorrect => AttemptOutcome.Incorrect() with { Verification = State(next, "unverified", phoneId), EventData = eventData },
-            // The try that spends the verification's last chance: a failure for the budget too.
-            PhoneAttemptOutcome.Failed when !ReferenceEquals(next, current) =>
-                AttemptOutcome.Incorrect() with { Verification = State(next, "failed", phoneId), Error = MfaErrors.PhoneVerificationFailed, EventData = eventData },
-            PhoneAttemptOutcome.Failed => AttemptOutcome.Rejected(MfaErrors.PhoneVerificationFailed),
-            PhoneAttemptOutcome.Expired => AttemptOutcome.Rejected(MfaErrors.PhoneVerificationExpired) with { Verification = State(current, "expired", phoneId) },
-            _ => AttemptOutcome.Rejected(MfaErrors.PhoneVerificationMissing),
-        });
+            return AttemptOutcome.Verified([], eventData);
+        }
+
+        // The try that spent the verification's last chance ends it.
+        return (stored.Attempts ?? 0) >= options.Value.CodePolicy.MaxAttempts
+            ? AttemptOutcome.Incorrect() with { Error = MfaErrors.PhoneVerificationFailed, EventData = eventData }
+            : AttemptOutcome.Incorrect() with { EventData = eventData };
     }
 
     private static PhoneCodeVerification Verification(SecondFactorState? state) =>

@@ -61,13 +61,16 @@ internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
     /// If-Match, in one entity-group transaction (one partition): all or nothing. False on a conflict.
     /// </summary>
     /// <param name="alsoDelete">Rows deleted in the same transaction, If-Match (the backup codes when the last factor goes).</param>
+    /// <param name="alsoWrite">More writes of the user's partition for the same transaction (a first set of backup codes, the ends of other sessions).</param>
     public async Task<bool> TryReplaceWithOthersAsync(
-        PhoneNumberRecord phone, IReadOnlyList<PhoneNumberRecord> othersToClear, IReadOnlyList<TableEntity> alsoDelete, CancellationToken cancellationToken)
+        PhoneNumberRecord phone, IReadOnlyList<PhoneNumberRecord> othersToClear, IReadOnlyList<TableEntity> alsoDelete,
+        IReadOnlyList<TableTransactionAction> alsoWrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(phone);
         ArgumentNullException.ThrowIfNull(othersToClear);
         ArgumentNullException.ThrowIfNull(alsoDelete);
-        if (othersToClear.Count == 0 && alsoDelete.Count == 0)
+        ArgumentNullException.ThrowIfNull(alsoWrite);
+        if (othersToClear.Count == 0 && alsoDelete.Count == 0 && alsoWrite.Count == 0)
         {
             return await TryReplaceAsync(phone, cancellationToken) is not null;
         }
@@ -76,16 +79,19 @@ internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
         actions.AddRange(othersToClear.Select(other =>
             new TableTransactionAction(TableTransactionActionType.UpdateReplace, (other with { DefaultSecondFactor = false, UpdatedAt = phone.UpdatedAt }).ToEntity(), other.ETag)));
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)));
+        actions.AddRange(alsoWrite);
         return await TrySubmitAsync(actions, cancellationToken);
     }
 
-    /// <summary>Deletes the row (and <paramref name="alsoDelete"/>, in one transaction) if nobody changed them since they were read; false on a conflict.</summary>
-    public async Task<bool> TryDeleteAsync(PhoneNumberRecord phone, IReadOnlyList<TableEntity> alsoDelete, CancellationToken cancellationToken)
+    /// <summary>Deletes the row (and <paramref name="alsoDelete"/>, <paramref name="alsoWrite"/>, in one transaction) if nobody changed them since they were read; false on a conflict.</summary>
+    public async Task<bool> TryDeleteAsync(
+        PhoneNumberRecord phone, IReadOnlyList<TableEntity> alsoDelete, IReadOnlyList<TableTransactionAction> alsoWrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(phone);
         ArgumentNullException.ThrowIfNull(alsoDelete);
+        ArgumentNullException.ThrowIfNull(alsoWrite);
         var table = await storage.TableAsync(MfaTables.Users);
-        if (alsoDelete.Count == 0)
+        if (alsoDelete.Count == 0 && alsoWrite.Count == 0)
         {
             try
             {
@@ -100,6 +106,7 @@ internal sealed class PhoneNumberStore(MfaStorage storage, KeyedHash keyedHash)
 
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Delete, new TableEntity(phone.UserId, phone.RowKey), phone.ETag) };
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)));
+        actions.AddRange(alsoWrite);
         return await TrySubmitAsync(actions, cancellationToken);
     }
 

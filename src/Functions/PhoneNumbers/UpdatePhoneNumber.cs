@@ -16,7 +16,7 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// </summary>
 internal static class UpdatePhoneNumber
 {
-    /// <summary>Round trips: 1 (user partition query) + 1 (write or transaction), + the backup-code issuer's when 2FA turns on.</summary>
+    /// <summary>Round trips: 1 (write or transaction; the partition came with the session check), again from a fresh read on a conflict.</summary>
     public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
         string id, HttpContext context, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp,
         IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
@@ -39,7 +39,7 @@ internal static class UpdatePhoneNumber
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var user = await users.LoadAsync(session.UserId, cancellationToken);
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
             if (row is null)
             {
@@ -72,18 +72,19 @@ internal static class UpdatePhoneNumber
             var updated = phone with { ReservedForSecondFactor = reserved, DefaultSecondFactor = isDefault, UpdatedAt = now };
             var clear = isDefault ? others.Where(o => o.DefaultSecondFactor).ToList() : [];
             var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: reserved);
-            if (!await phones.TryReplaceWithOthersAsync(updated, clear, backupRows, cancellationToken))
+            // Turning 2FA on issues the first backup codes in the same transaction; releasing a 2FA number ends the
+            // user's other sessions in it (one of them may be why the number is being released).
+            var firstCodes = reserved && !factors.TwoFactorEnabled ? context.RequestServices.GetService<IBackupCodeIssuer>()?.PrepareIfNone(user) : null;
+            var alsoWrite = phone.ReservedForSecondFactor && !reserved
+                ? SessionStore.EndOthersActions(user, session.SessionId)
+                : firstCodes?.Actions ?? [];
+            if (!await phones.TryReplaceWithOthersAsync(updated, clear, backupRows, alsoWrite, cancellationToken))
             {
                 continue;
             }
 
             var resource = PhoneNumberResource.From(updated, now, options.Value.CodePolicy);
-            if (reserved && !factors.TwoFactorEnabled && context.RequestServices.GetService<IBackupCodeIssuer>() is { } issuer)
-            {
-                resource = resource with { BackupCodes = await issuer.IssueIfNoneAsync(session.UserId, cancellationToken) };
-            }
-
-            return TypedResults.Ok(resource);
+            return TypedResults.Ok(firstCodes is null ? resource : resource with { BackupCodes = firstCodes.Issued.Codes });
         }
 
         return MfaErrors.PhoneNumberBusy.Result();

@@ -1,104 +1,89 @@
-using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.SignIns;
+using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Functions.Users;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Security;
 
-/// <summary>What one recorded failure did: the budget after it, and whether it was the one that started the lock.</summary>
-internal sealed record FailureRecorded(FailureBudget Budget, bool StartedLock);
+/// <summary>
+/// Proof that a sign-in's second factor was verified and committed: written on the <c>state</c> row in the same
+/// transaction that spends the code and creates the session. A retry of that very attempt (same sign-in, same code)
+/// after a later write failed finishes the sign-in from it instead of judging a code that is now used.
+/// </summary>
+internal sealed record SecondFactorReceipt(string SignInId, byte[] Proof, string SessionId, DateTimeOffset At);
+
+/// <summary>The user's <c>state</c> row as read: the failure budget, the last receipt, and the ETag every outcome is committed on.</summary>
+internal sealed record UserState(FailureBudget Budget, SecondFactorReceipt? Receipt, TableEntity? Row);
 
 /// <summary>
-/// The user's <c>state</c> row (<c>Failures</c>, <c>LockedUntil</c>) in the user's partition. Each change is one
-/// conditional write (If-Match on the ETag read, or insert-if-absent) retried from a fresh read on a conflict, so
-/// concurrent failures from any number of handler instances are all counted.
+/// The user's <c>state</c> row (<c>Failures</c>, <c>LockedUntil</c>, the last receipt) in the user's partition. It is
+/// the one row every code evaluation commits on: a failure, a success and a lock are each written If-Match on the
+/// ETag read before the code was judged, in the same transaction as what the outcome spends. So of any number of
+/// concurrent attempts, only those judged against the current budget are committed, and at most the budget's number
+/// of failures can ever be committed per lock window.
 /// </summary>
-internal sealed partial class FailureBudgetStore(UserStore users, IOptions<LockoutOptions> options, TimeProvider time, ILogger<FailureBudgetStore> logger)
+internal sealed class FailureBudgetStore(UserStore users, IOptions<LockoutOptions> options)
 {
-    private const int MaxRetries = 64;
+    private const int MaxRetries = 8;
 
     public FailureBudgetPolicy Policy { get; } = options.Value.Policy;
 
     /// <summary>The budget stored in a snapshot already read (no round trip).</summary>
-    public static FailureBudget Read(UserSnapshot user)
+    public static FailureBudget Read(UserSnapshot user) => ReadState(user).Budget;
+
+    public static UserState ReadState(UserSnapshot user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return Read(user.Row(UserRows.State));
-    }
-
-    /// <summary>Round trips: 1 read + 1 conditional write, more only under contention.</summary>
-    public async Task<FailureRecorded> RecordFailureAsync(string userId, CancellationToken cancellationToken)
-    {
-        FailureBudget after = default;
-        var startedLock = false;
-        await UpdateAsync(userId, budget =>
+        var row = user.Row(UserRows.State);
+        if (row is null)
         {
-            var now = time.GetUtcNow();
-            after = budget.AfterFailure(Policy, now);
-            startedLock = !budget.IsLocked(now) && after.IsLocked(now);
-            return after;
-        }, cancellationToken);
-        return new FailureRecorded(after, startedLock);
+            return new UserState(FailureBudget.Fresh, null, null);
+        }
+
+        var budget = new FailureBudget(row.GetInt32("Failures") ?? 0, row.GetDateTimeOffset("LockedUntil"));
+        var receipt = row.GetString("ReceiptSignInId") is { } signInId && row.GetBinary("ReceiptProof") is { } proof
+            && row.GetString("ReceiptSessionId") is { } sessionId && row.GetDateTimeOffset("ReceiptAt") is { } at
+            ? new SecondFactorReceipt(signInId, proof, sessionId, at)
+            : null;
+        return new UserState(budget, receipt, row);
     }
 
-    /// <summary>Resets the count after a verified second factor; a lock stays. No write when there is nothing to reset.</summary>
-    public Task RecordSuccessAsync(string userId, CancellationToken cancellationToken) =>
-        UpdateAsync(userId, budget => budget.AfterSuccess(time.GetUtcNow()), cancellationToken);
+    /// <summary>The conditional write of the <c>state</c> row: insert-if-absent, or replace If-Match on the ETag read.</summary>
+    public static TableTransactionAction Write(string userId, UserState read, FailureBudget budget, SecondFactorReceipt? receipt)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var entity = new TableEntity(userId, UserRows.State) { ["Failures"] = budget.Failures, ["LockedUntil"] = budget.LockedUntil };
+        if (receipt is not null)
+        {
+            entity["ReceiptSignInId"] = receipt.SignInId;
+            entity["ReceiptProof"] = receipt.Proof;
+            entity["ReceiptSessionId"] = receipt.SessionId;
+            entity["ReceiptAt"] = receipt.At;
+        }
 
-    /// <summary>The backend's unlock: a fresh budget. Returns the budget before.</summary>
+        return read.Row is null
+            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.Row.ETag);
+    }
+
+    /// <summary>The backend's unlock: a fresh budget. Returns the budget before. Round trips: 1 query + 1 write, again on a conflict.</summary>
     public async Task<FailureBudget> UnlockAsync(string userId, CancellationToken cancellationToken)
     {
-        FailureBudget before = default;
-        await UpdateAsync(userId, budget =>
+        for (var attempt = 0; attempt <= MaxRetries; attempt++)
         {
-            before = budget;
-            return FailureBudget.Fresh;
-        }, cancellationToken);
-        return before;
-    }
-
-    private async Task UpdateAsync(string userId, Func<FailureBudget, FailureBudget> change, CancellationToken cancellationToken)
-    {
-        var table = await users.TableAsync();
-        for (var attempt = 0; attempt < MaxRetries; attempt++)
-        {
-            var response = await table.GetEntityIfExistsAsync<TableEntity>(userId, UserRows.State, cancellationToken: cancellationToken);
-            var row = response.HasValue ? response.Value : null;
-            var current = Read(row);
-            var next = change(current);
-            if (next == current)
+            var state = ReadState(await users.LoadAsync(userId, cancellationToken));
+            if (state.Budget == FailureBudget.Fresh)
             {
-                return;
+                return state.Budget;
             }
 
-            var entity = new TableEntity(userId, UserRows.State) { ["Failures"] = next.Failures, ["LockedUntil"] = next.LockedUntil };
-            try
+            if (await users.TryCommitAsync([Write(userId, state, FailureBudget.Fresh, state.Receipt)], cancellationToken))
             {
-                if (row is null)
-                {
-                    await table.AddEntityAsync(entity, cancellationToken);
-                }
-                else
-                {
-                    await table.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, cancellationToken);
-                }
-
-                return;
-            }
-            catch (RequestFailedException exception) when (exception.Status is 409 or 412 or 404)
-            {
-                // Someone else changed the budget since it was read: apply the change again to their result.
-                LogConflict(logger, attempt + 1);
+                return state.Budget;
             }
         }
 
-        throw new InvalidOperationException("The failure budget stayed contended after " + MaxRetries + " attempts.");
+        throw new StorageContentionException("failure budget");
     }
-
-    private static FailureBudget Read(TableEntity? row) =>
-        row is null ? FailureBudget.Fresh : new FailureBudget(row.GetInt32("Failures") ?? 0, row.GetDateTimeOffset("LockedUntil"));
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Failure budget write conflicted (attempt {Attempt}); retrying from a fresh read.")]
-    private static partial void LogConflict(ILogger logger, int attempt);
 }

@@ -9,8 +9,8 @@ internal sealed class SessionRequired
 }
 
 /// <summary>
-/// Admits a caller with a valid session token on the routes marked <see cref="SessionRequired"/> and makes its
-/// <see cref="SessionPrincipal"/> available to parameter binding, which runs before endpoint filters (so this is middleware).
+/// Admits a caller with a valid session token of a live session on the routes marked <see cref="SessionRequired"/>
+/// and makes its <see cref="SessionPrincipal"/> (with the user's partition) available to parameter binding, which runs before endpoint filters (so this is middleware).
 /// </summary>
 internal static class SessionAuthentication
 {
@@ -31,7 +31,16 @@ internal static class SessionAuthentication
             return;
         }
 
-        context.Features.Set(principal);
+        // A signed, unexpired token is not enough: its session must still exist (sign-out, revocation and a reset
+        // delete it). Read with the rest of the user's partition, which every /v1/me handler needs anyway.
+        var user = await context.RequestServices.GetRequiredService<Users.UserStore>().LoadAsync(principal.UserId, context.RequestAborted);
+        if (!context.RequestServices.GetRequiredService<SessionStore>().IsActive(user, principal.SessionId))
+        {
+            await ErrorResult.WriteAsync(context, MfaErrors.AuthenticationInvalid);
+            return;
+        }
+
+        context.Features.Set(principal with { User = user });
         await next(context);
     });
 

@@ -1,31 +1,127 @@
 using Azure.Data.Tables;
-using FunctionsMfa.Functions.Crypto;
-using FunctionsMfa.Functions.Storage;
+using FunctionsMfa.Functions.Users;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sessions;
 
 /// <summary>A session created by a completed sign-in, and its first token.</summary>
 internal sealed record CreatedSession(string SessionId, string Token);
 
-/// <summary>Records sessions (table <c>mfasessions</c>, partition = session id) and issues their tokens.</summary>
-internal sealed class SessionStore(MfaStorage storage, SessionTokens tokens, TimeProvider time)
+/// <summary>
+/// Sessions are rows of the user's partition (<c>session_{sess_…}</c>), so a <c>/v1/me</c> request checks its token's
+/// session in the partition query it makes anyway, and a factor change or a reset ends sessions in the same
+/// transaction. A session's id carries its sign-in's random part (<c>sia_X</c> → <c>sess_X</c>): the backend's revoke
+/// finds the user from the sign-in row, with no index of its own. A row lives until its token's expiry; later
+/// commits in the partition delete expired rows as they go.
+/// </summary>
+internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptions<SessionTokenOptions> options, TimeProvider time)
 {
-    /// <summary>One insert (one round trip), then a signed token.</summary>
-    public async Task<CreatedSession> CreateAsync(
-        string userId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt, CancellationToken cancellationToken)
+    /// <summary>How many expired rows one commit cleans up at most (a transaction holds 100 operations).</summary>
+    private const int CleanupPerCommit = 20;
+
+    public static string IdFor(string signInId)
     {
-        var sessionId = Ids.New("sess");
-        var table = await storage.TableAsync(MfaTables.Sessions);
-        await table.AddEntityAsync(
-            new TableEntity(sessionId, "session")
-            {
-                ["UserId"] = userId,
-                ["Amr"] = string.Join(' ', amr),
-                ["CreatedAt"] = time.GetUtcNow(),
-                ["FirstFactorAt"] = firstFactorAt,
-                ["SecondFactorAt"] = secondFactorAt,
-            },
-            cancellationToken);
-        return new CreatedSession(sessionId, tokens.Issue(userId, sessionId, amr, firstFactorAt, secondFactorAt));
+        ArgumentNullException.ThrowIfNull(signInId);
+        return "sess_" + signInId[(signInId.IndexOf('_', StringComparison.Ordinal) + 1)..];
+    }
+
+    /// <summary>The sign-in a session came from (the inverse of <see cref="IdFor"/>); null for a malformed id.</summary>
+    public static string? SignInIdOf(string sessionId) =>
+        sessionId is { Length: > 5 } && sessionId.StartsWith("sess_", StringComparison.Ordinal) ? "sia_" + sessionId[5..] : null;
+
+    public static string RowKey(string sessionId) => UserRows.SessionPrefix + sessionId;
+
+    /// <summary>Whether the session's row is in the snapshot and its token may still be live.</summary>
+    public bool IsActive(UserSnapshot user, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Row(RowKey(sessionId)) is { } row && row.GetDateTimeOffset("ExpiresAt") is { } expires && expires > time.GetUtcNow();
+    }
+
+    /// <summary>
+    /// The insert of a new session's row (for the caller's transaction), and its token. The token is only handed out
+    /// once the transaction committed.
+    /// </summary>
+    public (TableTransactionAction Insert, CreatedSession Session) Prepare(
+        string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt)
+    {
+        var now = time.GetUtcNow();
+        var row = new TableEntity(userId, RowKey(sessionId))
+        {
+            ["Amr"] = string.Join(' ', amr),
+            ["CreatedAt"] = now,
+            ["ExpiresAt"] = now + options.Value.TokenLifetime,
+            ["FirstFactorAt"] = firstFactorAt,
+            ["SecondFactorAt"] = secondFactorAt,
+        };
+        return (new TableTransactionAction(TableTransactionActionType.Add, row), new CreatedSession(sessionId, tokens.Issue(userId, sessionId, amr, firstFactorAt, secondFactorAt)));
+    }
+
+    /// <summary>A token for a session whose row was committed before (a retry finishing its sign-in); null when the row is gone.</summary>
+    public CreatedSession? Reissue(UserSnapshot user, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.Row(RowKey(sessionId)) is not { } row || !IsActive(user, sessionId))
+        {
+            return null;
+        }
+
+        var amr = (row.GetString("Amr") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return new CreatedSession(sessionId, tokens.Issue(user.UserId, sessionId, amr, row.GetDateTimeOffset("FirstFactorAt"), row.GetDateTimeOffset("SecondFactorAt")));
+    }
+
+    /// <summary>One insert (one round trip), then a signed token: the sign-in of a user without a second factor.</summary>
+    public async Task<CreatedSession> CreateAsync(
+        string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt, CancellationToken cancellationToken)
+    {
+        var (insert, session) = Prepare(userId, sessionId, amr, firstFactorAt, secondFactorAt);
+        if (!await users.TryCommitAsync([insert], cancellationToken))
+        {
+            throw new Storage.StorageContentionException("session");
+        }
+
+        return session;
+    }
+
+    /// <summary>Deletes of the snapshot's expired session rows (If-Match), a bounded number, for the caller's transaction.</summary>
+    public IEnumerable<TableTransactionAction> CleanupActions(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var now = time.GetUtcNow();
+        return user.RowsWithPrefix(UserRows.SessionPrefix)
+            .Where(row => row.GetDateTimeOffset("ExpiresAt") is not { } expires || expires <= now)
+            .Take(CleanupPerCommit)
+            .Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag));
+    }
+
+    /// <summary>
+    /// Deletes of every session row except <paramref name="keepSessionId"/>'s (If-Match): a removed factor ends the
+    /// others. Bounded so the factor's own rows still fit the transaction: a user would need more than 80 sessions
+    /// created within one token lifetime to leave any out.
+    /// </summary>
+    public static IReadOnlyList<TableTransactionAction> EndOthersActions(UserSnapshot user, string? keepSessionId)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var keep = keepSessionId is null ? null : RowKey(keepSessionId);
+        return [.. user.RowsWithPrefix(UserRows.SessionPrefix)
+            .Where(row => !string.Equals(row.RowKey, keep, StringComparison.Ordinal))
+            .Take(80)
+            .Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag))];
+    }
+
+    /// <summary>Ends one session: deletes its row. False when there was none. Round trips: 1.</summary>
+    public async Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        var table = await users.TableAsync();
+        try
+        {
+            // The SDK answers a delete of a missing entity with its 404 response, or throws it, depending on the path.
+            var response = await table.DeleteEntityAsync(userId, RowKey(sessionId), Azure.ETag.All, cancellationToken);
+            return response.Status != 404;
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status == 404)
+        {
+            return false;
+        }
     }
 }

@@ -73,7 +73,7 @@ internal static class SignInEndpoints
         string? sessionToken = null;
         if (!UserFactors.From(user).TwoFactorEnabled)
         {
-            var session = await sessions.CreateAsync(userId, ["pwd"], now, null, cancellationToken);
+            var session = await sessions.CreateAsync(userId, SessionStore.IdFor(signIn.Id), ["pwd"], now, null, cancellationToken);
             signIn = signIn with { Status = SignInStatus.Complete, CreatedSessionId = session.SessionId };
             sessionToken = session.Token;
         }

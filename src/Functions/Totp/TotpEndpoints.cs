@@ -22,7 +22,7 @@ internal static class TotpEndpoints
     /// <summary>
     /// A fresh secret, shown once with its <c>otpauth</c> URI and QR code. Replaces an unverified secret; refused when a
     /// verified one exists. Step-up when the user already has a second factor.
-    /// Round trips: 1 (user partition query) + 1 (insert-if-absent or If-Match replace) + 1 (audit insert).
+    /// Round trips: 1 (insert-if-absent or If-Match replace; the partition came with the session check) + 1 (audit insert).
     /// </summary>
     internal static async Task<Results<Ok<TotpResource>, ErrorResult>> CreateAsync(
         SessionPrincipal session, HttpContext context, UserStore users, TotpStore store, TotpAlgorithm algorithm, StepUp stepUp,
@@ -36,7 +36,7 @@ internal static class TotpEndpoints
 
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
-            var user = await users.LoadAsync(session.UserId, cancellationToken);
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
             {
                 return stepUpError.Result();
@@ -71,16 +71,18 @@ internal static class TotpEndpoints
             }
         }
 
-        return MfaErrors.TooManyRequests.Result();
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 
     /// <summary>
     /// Checks the first code from the app, marks the secret verified and uses up that code's time step; a first set of
-    /// backup codes comes back when the backup-code feature is present and the user has none.
-    /// Round trips: 1 (point read) + 1 (If-Match replace) + 1 (audit insert) + the backup-code issuer's.
+    /// backup codes comes back when the backup-code feature is present and the user has none. The secret's new state and
+    /// the backup codes are one transaction (If-Match on the rows judged): the factor is never enabled without its codes,
+    /// and a failed commit leaves the enrolment as it was, so the same request can simply be sent again.
+    /// Round trips: 1 (the transaction; the partition came with the session check) + 1 (audit insert).
     /// </summary>
     internal static async Task<Results<Ok<TotpResource>, ErrorResult>> VerifyAsync(
-        SessionPrincipal session, HttpContext context, TotpStore store, TotpAlgorithm algorithm, TotpVerifier verifier,
+        SessionPrincipal session, HttpContext context, TotpVerifier verifier, UserStore users,
         SecurityEventLog events, CancellationToken cancellationToken)
     {
         var (form, error) = await RequestForm.ReadAsync(context, "code");
@@ -94,49 +96,52 @@ internal static class TotpEndpoints
             return missing.Result();
         }
 
-        if (!algorithm.IsWellFormed(code))
+        if (!verifier.IsWellFormed(code))
         {
             return MfaErrors.FormParamFormatInvalid("code").Result();
         }
 
-        var stored = await store.FindAsync(session.UserId, cancellationToken);
-        if (stored is null)
-        {
-            return MfaErrors.ResourceNotFound.Result();
-        }
-
-        if (stored.Record.Verified)
-        {
-            // Not a second way to test codes: a verified secret is checked only by sign-in, which counts failures.
-            return MfaErrors.TotpAlreadyEnabled.Result();
-        }
-
-        var enrolling = stored.Record.Id;
-        var (check, written) = await verifier.ConsumeAsync(
-            session.UserId, stored, code, record => record.Id == enrolling && !record.Verified, cancellationToken);
-        switch (check)
-        {
-            case TotpCheck.Accepted:
-                break;
-            case TotpCheck.NotEnabled:
-                return MfaErrors.ResourceNotFound.Result();
-            case TotpCheck.FormatInvalid:
-                return MfaErrors.FormParamFormatInvalid("code").Result();
-            default:
-                return MfaErrors.FormCodeIncorrect.Result();
-        }
-
-        await events.RecordAsync(session.UserId, SecurityEventTypes.TotpVerified, new Dictionary<string, string> { ["totp_id"] = enrolling }, cancellationToken);
         // Optional on purpose: the backup-code feature registers the issuer; without it there are simply none to show.
         var issuer = context.RequestServices.GetService<IBackupCodeIssuer>();
-        var backupCodes = issuer is null ? null : await issuer.IssueIfNoneAsync(session.UserId, cancellationToken);
-        return TypedResults.Ok(TotpResource.From(written!.Record, backupCodes));
+        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        {
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
+            if (user.Row(UserRows.Totp) is not { } row)
+            {
+                return MfaErrors.ResourceNotFound.Result();
+            }
+
+            var stored = StoredTotp.FromEntity(row);
+            if (stored.Record.Verified)
+            {
+                // Not a second way to test codes: a verified secret is checked only by sign-in, which counts failures.
+                return MfaErrors.TotpAlreadyEnabled.Result();
+            }
+
+            var judgement = verifier.Judge(session.UserId, stored, code);
+            if (judgement.Check != TotpCheck.Accepted)
+            {
+                return MfaErrors.FormCodeIncorrect.Result();
+            }
+
+            var firstCodes = issuer?.PrepareIfNone(user);
+            if (!await users.TryCommitAsync([judgement.Spend!, .. firstCodes?.Actions ?? []], cancellationToken))
+            {
+                // A concurrent request changed the secret or the codes: judge again against what is there now.
+                continue;
+            }
+
+            await events.RecordAsync(session.UserId, SecurityEventTypes.TotpVerified, new Dictionary<string, string> { ["totp_id"] = stored.Record.Id }, cancellationToken);
+            return TypedResults.Ok(TotpResource.From(judgement.Updated!, firstCodes?.Issued.Codes));
+        }
+
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 
     /// <summary>
     /// Removes the secret; when no other second factor is left, the backup codes go in the same entity-group transaction.
     /// Step-up when the TOTP (or another factor) is enabled.
-    /// Round trips: 1 (user partition query) + 1 (If-Match delete or transaction) + 1 (audit insert).
+    /// Round trips: 1 (If-Match delete or transaction; the partition came with the session check) + 1 (audit insert).
     /// </summary>
     internal static async Task<Results<Ok<DeletedTotpResource>, ErrorResult>> DeleteAsync(
         SessionPrincipal session, HttpContext context, UserStore users, TotpStore store, StepUp stepUp, SecurityEventLog events,
@@ -150,7 +155,7 @@ internal static class TotpEndpoints
 
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
-            var user = await users.LoadAsync(session.UserId, cancellationToken);
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(UserRows.Totp) is not { } row)
             {
                 return MfaErrors.ResourceNotFound.Result();
@@ -167,7 +172,9 @@ internal static class TotpEndpoints
             IReadOnlyList<TableEntity> backupRows = factors.SecondFactorPhoneIds.Count > 0
                 ? []
                 : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
-            if (!await store.TryDeleteAsync(session.UserId, row.ETag, backupRows, cancellationToken))
+            // A removed authenticator ends the user's other sessions in the same transaction: one of them may be why.
+            var endOthers = row.GetBoolean("Verified") == true ? SessionStore.EndOthersActions(user, session.SessionId) : [];
+            if (!await store.TryDeleteAsync(session.UserId, row.ETag, backupRows, endOthers, cancellationToken))
             {
                 continue;
             }
@@ -185,6 +192,6 @@ internal static class TotpEndpoints
             return TypedResults.Ok(new DeletedTotpResource(id));
         }
 
-        return MfaErrors.TooManyRequests.Result();
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 }

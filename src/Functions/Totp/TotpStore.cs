@@ -123,11 +123,13 @@ internal sealed class TotpStore(UserStore users, SecretProtector protector)
     /// backup-code rows when no other factor is left), each with If-Match on the ETag it was read with. All or nothing:
     /// false when any row changed or went since it was read.
     /// </summary>
-    public async Task<bool> TryDeleteAsync(string userId, ETag totpETag, IReadOnlyList<TableEntity> alsoDelete, CancellationToken cancellationToken)
+    public async Task<bool> TryDeleteAsync(
+        string userId, ETag totpETag, IReadOnlyList<TableEntity> alsoDelete, IReadOnlyList<TableTransactionAction> alsoWrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alsoDelete);
+        ArgumentNullException.ThrowIfNull(alsoWrite);
         var table = await users.TableAsync();
-        if (alsoDelete.Count == 0)
+        if (alsoDelete.Count == 0 && alsoWrite.Count == 0)
         {
             try
             {
@@ -141,7 +143,7 @@ internal sealed class TotpStore(UserStore users, SecretProtector protector)
         }
 
         // A transaction holds at most 100 operations; a user has 1 header and at most 10 codes, so this is a bug guard.
-        if (alsoDelete.Count > 99)
+        if (alsoDelete.Count + alsoWrite.Count > 99)
         {
             throw new InvalidOperationException("Too many rows for one transaction.");
         }
@@ -151,6 +153,7 @@ internal sealed class TotpStore(UserStore users, SecretProtector protector)
             new(TableTransactionActionType.Delete, new TableEntity(userId, UserRows.Totp), totpETag),
         };
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userId, row.RowKey), row.ETag)));
+        actions.AddRange(alsoWrite);
         try
         {
             await table.SubmitTransactionAsync(actions, cancellationToken);

@@ -17,12 +17,8 @@ internal static class MeEndpoints
         return me;
     }
 
-    /// <summary>Round trips: 1 (user partition query).</summary>
-    internal static async Task<Ok<UserResource>> GetAsync(SessionPrincipal session, UserStore users, CancellationToken cancellationToken)
-    {
-        var user = await users.LoadAsync(session.UserId, cancellationToken);
-        return TypedResults.Ok(UserResource.From(user));
-    }
+    /// <summary>Round trips: 0 of its own (the session check's partition query holds everything).</summary>
+    internal static Ok<UserResource> GetAsync(SessionPrincipal session) => TypedResults.Ok(UserResource.From(session.User));
 }
 
 /// <summary>The <c>user</c> MFA summary.</summary>

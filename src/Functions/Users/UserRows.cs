@@ -24,6 +24,9 @@ internal static class UserRows
     /// <summary>One row per phone number: <c>phone_{idn_…}</c>.</summary>
     public const string PhonePrefix = "phone_";
 
+    /// <summary>One row per live session: <c>session_{sess_…}</c>. A token whose row is gone is refused.</summary>
+    public const string SessionPrefix = "session_";
+
     /// <summary>
     /// User ids are the app's own; they become partition keys, so they keep to characters Table Storage allows in a key
     /// and that need no escaping in a URL path.

@@ -32,6 +32,37 @@ internal sealed class UserStore(MfaStorage storage)
 
     public ValueTask<TableClient> TableAsync() => storage.TableAsync(MfaTables.Users);
 
+    /// <summary>
+    /// Commits <paramref name="actions"/> (one partition, each conditional: If-Match or insert-if-absent) as one
+    /// entity-group transaction: all or nothing, one round trip. False when any condition failed, i.e. some row changed
+    /// since the snapshot it was decided on; the caller reads again and decides again, never overwrites.
+    /// </summary>
+    public async Task<bool> TryCommitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (actions.Count == 0)
+        {
+            return true;
+        }
+
+        // One transaction holds at most 100 operations; every caller bounds what it adds well below that.
+        if (actions.Count > 100)
+        {
+            throw new InvalidOperationException("Too many rows for one transaction.");
+        }
+
+        var table = await storage.TableAsync(MfaTables.Users);
+        try
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+            return true;
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status is 404 or 409 or 412)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The label authenticator apps show for the user: the app's <c>user_label</c> when one is known, else the id.</summary>
     public static string Label(UserSnapshot user)
     {

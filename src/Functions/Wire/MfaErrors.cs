@@ -32,6 +32,10 @@ internal static partial class MfaErrors
         "session_reverification_required", 403, "needs reverification",
         "This action needs a second factor verified in the last 10 minutes. Sign in again with your second factor.");
 
+    public static readonly MfaError ConcurrentRequestConflict = new(
+        "concurrent_request_conflict", 409, "conflicts with a concurrent request",
+        "Another request changed the same data at the same moment. Please try again.");
+
     public static readonly MfaError TooManyRequests = new(
         "too_many_requests", 429, "Too many requests", "Too many requests. Please try again later.");
 

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
 using FunctionsMfa.Functions.BackupCodes;
+using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Tests.Infrastructure;
 using FunctionsMfa.Tests.SignIns;
 
@@ -135,18 +136,23 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
     }
 
     [Fact]
-    public async Task A_set_issued_only_when_none_exists()
+    public async Task A_set_is_prepared_only_when_none_exists_and_commits_once()
     {
         var issuer = app.Service<IBackupCodeIssuer>();
+        var users = app.Service<UserStore>();
         var userId = Wire.NewUserId();
-        var codes = await issuer.IssueIfNoneAsync(userId, CancellationToken.None);
-        Assert.NotNull(codes);
-        Assert.Equal(10, codes.Count);
-        Assert.Null(await issuer.IssueIfNoneAsync(userId, CancellationToken.None));
+        var prepared = issuer.PrepareIfNone(await users.LoadAsync(userId, CancellationToken.None));
+        Assert.NotNull(prepared);
+        Assert.Equal(10, prepared.Issued.Codes.Count);
+        Assert.True(await users.TryCommitAsync(prepared.Actions, CancellationToken.None));
+        Assert.Null(issuer.PrepareIfNone(await users.LoadAsync(userId, CancellationToken.None)));
 
+        // Five sets prepared from one read: the inserts are conditional, so exactly one commits.
         var racers = Wire.NewUserId();
-        var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => issuer.IssueIfNoneAsync(racers, CancellationToken.None)));
-        Assert.Single(results, r => r is not null);
+        var snapshot = await users.LoadAsync(racers, CancellationToken.None);
+        var sets = Enumerable.Range(0, 5).Select(_ => issuer.PrepareIfNone(snapshot)!).ToList();
+        var results = await Task.WhenAll(sets.Select(set => users.TryCommitAsync(set.Actions, CancellationToken.None)));
+        Assert.Single(results, r => r);
         Assert.Equal(10, (await UserRowsAsync(racers)).Count(r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal)));
     }
 

@@ -30,7 +30,10 @@ public sealed class RotatingKeysKestrelAppFactory : MfaAppFactory
             Options.Create(new SessionTokenOptions { SigningKeys = [OldSigningKey] }),
             Options.Create(new MfaOptions { Issuer = "FunctionsMfa Test" }),
             Time);
-        return tokens.Issue(userId, "sess_old" + Guid.NewGuid().ToString("N"), ["pwd"], Time.GetUtcNow().AddMinutes(-1), null);
+        // The session's row as the service stored it then; the token is the old key's.
+        var sessionId = "sess_old" + Guid.NewGuid().ToString("N");
+        Services.GetRequiredService<SessionStore>().CreateAsync(userId, sessionId, ["pwd"], Time.GetUtcNow().AddMinutes(-1), null, default).GetAwaiter().GetResult();
+        return tokens.Issue(userId, sessionId, ["pwd"], Time.GetUtcNow().AddMinutes(-1), null);
     }
 
     protected override void ConfigureSettings(IDictionary<string, string?> values)

@@ -73,10 +73,11 @@ public class MfaAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// </summary>
     public string SessionToken(string userId, int? secondFactorMinutesAgo = 0)
     {
-        var tokens = Services.GetRequiredService<SessionTokens>();
+        // Through the service's own session store, so the session's row exists as a sign-in would leave it.
+        var sessions = Services.GetRequiredService<SessionStore>();
         var now = Time.GetUtcNow();
-        return tokens.Issue(userId, "sess_test" + Guid.NewGuid().ToString("N"), secondFactorMinutesAgo is null ? ["pwd"] : ["pwd", "otp"],
-            now.AddMinutes(-1), secondFactorMinutesAgo is { } minutes ? now.AddMinutes(-minutes) : null);
+        return sessions.CreateAsync(userId, "sess_test" + Guid.NewGuid().ToString("N"), secondFactorMinutesAgo is null ? ["pwd"] : ["pwd", "otp"],
+            now.AddMinutes(-1), secondFactorMinutesAgo is { } minutes ? now.AddMinutes(-minutes) : null, default).GetAwaiter().GetResult().Token;
     }
 
     /// <summary>A subclass calls this from its constructor to serve on a real socket (127.0.0.1, a free port), for clients that are not .NET.</summary>

@@ -120,7 +120,7 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
         var table = new TableClient(app.StorageConnectionString, MfaTables.Users);
         await table.UpdateEntityAsync(new TableEntity(userId, rowA.RowKey) { ["Touched"] = true }, Azure.ETag.All, TableUpdateMode.Merge);
 
-        var ok = await store.TryReplaceWithOthersAsync(rowB with { DefaultSecondFactor = true }, [rowA], [], CancellationToken.None);
+        var ok = await store.TryReplaceWithOthersAsync(rowB with { DefaultSecondFactor = true }, [rowA], [], [], CancellationToken.None);
         Assert.False(ok);
         var afterA = (await store.GetAsync(userId, a, CancellationToken.None))!;
         var afterB = (await store.GetAsync(userId, b, CancellationToken.None))!;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using FunctionsMfa.Functions.Totp;
+using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Tests.Infrastructure;
 
 namespace FunctionsMfa.Tests.Totp;
@@ -33,6 +35,37 @@ internal static class TotpApi
         var response = await client.VerifyTotpAsync(app.CodeAt(secret));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return secret;
+    }
+
+    /// <summary>
+    /// Judges a sign-in TOTP code with the service's own verifier against the stored row and commits its spend If-Match,
+    /// judging again on a lost race, as the sign-in does (without its budget and session): replay and key rotation checks.
+    /// </summary>
+    public static async Task<TotpCheck> VerifyAndConsumeAsync(this MfaAppFactory app, string userId, string code, CancellationToken cancellationToken)
+    {
+        var users = app.Service<UserStore>();
+        var verifier = app.Service<TotpVerifier>();
+        for (var attempt = 0; attempt < 32; attempt++)
+        {
+            var user = await users.LoadAsync(userId, cancellationToken);
+            if (!verifier.IsWellFormed(code))
+            {
+                return TotpCheck.FormatInvalid;
+            }
+
+            if (user.Row("totp") is not { } row || StoredTotp.FromEntity(row) is not { Record.Verified: true } stored)
+            {
+                return TotpCheck.NotEnabled;
+            }
+
+            var judgement = verifier.Judge(userId, stored, code);
+            if (judgement.Check != TotpCheck.Accepted || await users.TryCommitAsync([judgement.Spend!], cancellationToken))
+            {
+                return judgement.Check;
+            }
+        }
+
+        throw new InvalidOperationException("The TOTP row stayed contended.");
     }
 
     public static TableClient UsersTable(this MfaAppFactory app) => new(app.StorageConnectionString, "mfausers");

@@ -91,21 +91,20 @@ public sealed class TotpEnrolmentTests(MfaAppFactory app) : IClassFixture<MfaApp
     {
         var userId = Wire.NewUserId();
         var secret = await app.EnrolAsync(userId);
-        var verifier = app.Service<TotpVerifier>();
         app.Time.Advance(TimeSpan.FromSeconds(90));
 
         // The enrolment step (now three steps back) and the step two back are out; -1, 0, +1 count once each.
-        Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, app.CodeAt(secret, -2), default));
+        Assert.Equal(TotpCheck.Incorrect, await app.VerifyAndConsumeAsync(userId, app.CodeAt(secret, -2), default));
         foreach (var steps in new[] { -1, 0, 1 })
         {
             var code = app.CodeAt(secret, steps);
-            Assert.Equal(TotpCheck.Accepted, await verifier.VerifyAndConsumeAsync(userId, code, default));
-            Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, code, default));
+            Assert.Equal(TotpCheck.Accepted, await app.VerifyAndConsumeAsync(userId, code, default));
+            Assert.Equal(TotpCheck.Incorrect, await app.VerifyAndConsumeAsync(userId, code, default));
         }
 
-        Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, app.CodeAt(secret, 2), default));
-        Assert.Equal(TotpCheck.FormatInvalid, await verifier.VerifyAndConsumeAsync(userId, "12 345", default));
-        Assert.Equal(TotpCheck.NotEnabled, await verifier.VerifyAndConsumeAsync(Wire.NewUserId(), "123456", default));
+        Assert.Equal(TotpCheck.Incorrect, await app.VerifyAndConsumeAsync(userId, app.CodeAt(secret, 2), default));
+        Assert.Equal(TotpCheck.FormatInvalid, await app.VerifyAndConsumeAsync(userId, "12 345", default));
+        Assert.Equal(TotpCheck.NotEnabled, await app.VerifyAndConsumeAsync(Wire.NewUserId(), "123456", default));
     }
 
     [Fact]
@@ -117,10 +116,9 @@ public sealed class TotpEnrolmentTests(MfaAppFactory app) : IClassFixture<MfaApp
         var code = app.CodeAt(secret);
         Assert.Equal(HttpStatusCode.OK, (await client.VerifyTotpAsync(code)).StatusCode);
 
-        var verifier = app.Service<TotpVerifier>();
-        Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, code, default));
-        Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, app.CodeAt(secret, -1), default));
-        Assert.Equal(TotpCheck.Accepted, await verifier.VerifyAndConsumeAsync(userId, app.CodeAt(secret, 1), default));
+        Assert.Equal(TotpCheck.Incorrect, await app.VerifyAndConsumeAsync(userId, code, default));
+        Assert.Equal(TotpCheck.Incorrect, await app.VerifyAndConsumeAsync(userId, app.CodeAt(secret, -1), default));
+        Assert.Equal(TotpCheck.Accepted, await app.VerifyAndConsumeAsync(userId, app.CodeAt(secret, 1), default));
     }
 
     [Fact]
@@ -128,7 +126,7 @@ public sealed class TotpEnrolmentTests(MfaAppFactory app) : IClassFixture<MfaApp
     {
         var userId = Wire.NewUserId();
         var (secret, _) = await app.ClientWithToken(app.SessionToken(userId)).CreateTotpAsync();
-        Assert.Equal(TotpCheck.NotEnabled, await app.Service<TotpVerifier>().VerifyAndConsumeAsync(userId, app.CodeAt(secret), default));
+        Assert.Equal(TotpCheck.NotEnabled, await app.VerifyAndConsumeAsync(userId, app.CodeAt(secret), default));
     }
 
     [Fact]
@@ -179,7 +177,7 @@ public sealed class TotpEnrolmentTests(MfaAppFactory app) : IClassFixture<MfaApp
         var me = await (await client.GetAsync("/v1/me")).JsonAsync();
         Assert.False(me.GetProperty("totp_enabled").GetBoolean());
         Assert.False(me.GetProperty("two_factor_enabled").GetBoolean());
-        Assert.Equal(TotpCheck.NotEnabled, await app.Service<TotpVerifier>().VerifyAndConsumeAsync(userId, app.CodeAt(secret, 1), default));
+        Assert.Equal(TotpCheck.NotEnabled, await app.VerifyAndConsumeAsync(userId, app.CodeAt(secret, 1), default));
         await (await client.DeleteAsync("/v1/me/totp")).ErrorAsync(404, "resource_not_found");
         await (await client.VerifyTotpAsync(app.CodeAt(secret, 1))).ErrorAsync(404, "resource_not_found");
 
@@ -223,7 +221,7 @@ public sealed class TotpEnrolmentTests(MfaAppFactory app) : IClassFixture<MfaApp
 
         var after = await app.TotpEntityAsync(alice);
         Assert.Equal(before!.ETag, after!.ETag);
-        Assert.Equal(TotpCheck.Accepted, await app.Service<TotpVerifier>().VerifyAndConsumeAsync(alice, app.CodeAt(secret, 1), default));
+        Assert.Equal(TotpCheck.Accepted, await app.VerifyAndConsumeAsync(alice, app.CodeAt(secret, 1), default));
     }
 
     [Fact]
@@ -276,7 +274,7 @@ public sealed class TotpEnrolmentTests(MfaAppFactory app) : IClassFixture<MfaApp
         await app.UsersTable().UpdateEntityAsync(malloryRow, malloryRow.ETag);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            app.Service<TotpVerifier>().VerifyAndConsumeAsync(mallory, app.CodeAt(aliceSecret, 1), default));
+            app.VerifyAndConsumeAsync(mallory, app.CodeAt(aliceSecret, 1), default));
     }
 
     [Fact]

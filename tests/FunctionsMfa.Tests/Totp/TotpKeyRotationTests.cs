@@ -32,14 +32,13 @@ public sealed class TotpKeyRotationTests
         await using (var rotated = await StartAsync(KeyB, KeyA))
         {
             rotated.Time.SetUtcNow(now.AddSeconds(30));
-            var verifier = rotated.Service<TotpVerifier>();
             var before = (await rotated.TotpEntityAsync(userId))!;
-            Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, WrongCode(rotated.CodeAt(secret)), default));
+            Assert.Equal(TotpCheck.Incorrect, await rotated.VerifyAndConsumeAsync(userId, WrongCode(rotated.CodeAt(secret)), default));
             Assert.Equal(before.ETag, (await rotated.TotpEntityAsync(userId))!.ETag);
             Assert.Equal("rotA", (await rotated.TotpEntityAsync(userId))!.GetString("KeyId"));
 
             // ... and its next write re-seals it under B.
-            Assert.Equal(TotpCheck.Accepted, await verifier.VerifyAndConsumeAsync(userId, rotated.CodeAt(secret), default));
+            Assert.Equal(TotpCheck.Accepted, await rotated.VerifyAndConsumeAsync(userId, rotated.CodeAt(secret), default));
             var resealed = (await rotated.TotpEntityAsync(userId))!;
             Assert.Equal("rotB", resealed.GetString("KeyId"));
             Assert.NotEqual(before.GetBinary("Ciphertext"), resealed.GetBinary("Ciphertext"));
@@ -49,7 +48,7 @@ public sealed class TotpKeyRotationTests
         await using (var onlyB = await StartAsync(KeyB))
         {
             onlyB.Time.SetUtcNow(now.AddSeconds(60));
-            Assert.Equal(TotpCheck.Accepted, await onlyB.Service<TotpVerifier>().VerifyAndConsumeAsync(userId, onlyB.CodeAt(secret), default));
+            Assert.Equal(TotpCheck.Accepted, await onlyB.VerifyAndConsumeAsync(userId, onlyB.CodeAt(secret), default));
         }
     }
 
@@ -66,7 +65,7 @@ public sealed class TotpKeyRotationTests
         await using var onlyB = await StartAsync(KeyB);
         onlyB.Time.Advance(TimeSpan.FromSeconds(30));
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            onlyB.Service<TotpVerifier>().VerifyAndConsumeAsync(userId, onlyB.CodeAt(secret), default));
+            onlyB.VerifyAndConsumeAsync(userId, onlyB.CodeAt(secret), default));
     }
 
     private static string WrongCode(string code) =>

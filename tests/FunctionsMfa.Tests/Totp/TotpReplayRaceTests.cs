@@ -45,7 +45,6 @@ public sealed class TotpReplayRaceTests(MfaAppFactory app) : IClassFixture<MfaAp
     {
         var userId = Wire.NewUserId();
         var secret = await app.EnrolAsync(userId);
-        var verifier = app.Service<TotpVerifier>();
 
         for (var round = 0; round < Rounds; round++)
         {
@@ -56,7 +55,7 @@ public sealed class TotpReplayRaceTests(MfaAppFactory app) : IClassFixture<MfaAp
             var checks = Enumerable.Range(0, Requests).Select(_ => Task.Run(async () =>
             {
                 await start.Task;
-                return await verifier.VerifyAndConsumeAsync(userId, code, default);
+                return await app.VerifyAndConsumeAsync(userId, code, default);
             })).ToList();
             start.SetResult();
             var results = await Task.WhenAll(checks);
@@ -72,15 +71,14 @@ public sealed class TotpReplayRaceTests(MfaAppFactory app) : IClassFixture<MfaAp
     {
         var userId = Wire.NewUserId();
         var secret = await app.EnrolAsync(userId);
-        var verifier = app.Service<TotpVerifier>();
         app.Time.Advance(TimeSpan.FromSeconds(30));
         var code = app.CodeAt(secret);
 
-        Assert.Equal(TotpCheck.Accepted, await verifier.VerifyAndConsumeAsync(userId, code, default));
+        Assert.Equal(TotpCheck.Accepted, await app.VerifyAndConsumeAsync(userId, code, default));
         var before = (await app.TotpEntityAsync(userId))!;
         // Still inside the window 30 s later, and still refused: the step is used.
         app.Time.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(TotpCheck.Incorrect, await verifier.VerifyAndConsumeAsync(userId, code, default));
+        Assert.Equal(TotpCheck.Incorrect, await app.VerifyAndConsumeAsync(userId, code, default));
         Assert.Equal(before.ETag, (await app.TotpEntityAsync(userId))!.ETag);
         Assert.Equal(HttpStatusCode.OK, (await app.ClientWithToken(app.SessionToken(userId)).GetAsync("/v1/me")).StatusCode);
     }

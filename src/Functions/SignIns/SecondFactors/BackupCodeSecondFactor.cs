@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
 using FunctionsMfa.Functions.BackupCodes;
 using FunctionsMfa.Functions.Events;
@@ -8,7 +9,7 @@ using FunctionsMfa.Functions.Wire;
 namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 
 /// <summary><c>backup_code</c>: one of the user's single-use codes, in any case, with or without separators.</summary>
-internal sealed class BackupCodeSecondFactor(BackupCodeStore store, SecurityEventLog events) : ISecondFactorStrategy
+internal sealed class BackupCodeSecondFactor(BackupCodeStore store) : ISecondFactorStrategy
 {
     public string Strategy => "backup_code";
 
@@ -22,28 +23,23 @@ internal sealed class BackupCodeSecondFactor(BackupCodeStore store, SecurityEven
     public Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken) =>
         Task.FromResult(PrepareOutcome.NothingToPrepare);
 
-    /// <summary>Round trips: 1 conditional delete (the code's row came with the user's partition, already read), 1 audit insert.</summary>
-    public async Task<AttemptOutcome> AttemptAsync(SecondFactorContext context, string code, CancellationToken cancellationToken)
+    public string? Canonicalize(string code) => BackupCodeFormat.Normalize(code);
+
+    /// <summary>No I/O: the code's row came with the user's partition (found in O(1) by its keyed row key); a right code's row is deleted If-Match in the attempt's transaction.</summary>
+    public AttemptOutcome Judge(SecondFactorContext context, string canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var canonical = BackupCodeFormat.Normalize(code);
-        if (canonical is null)
-        {
-            return AttemptOutcome.Rejected(MfaErrors.FormParamFormatInvalid("code"));
-        }
-
-        var (result, remaining) = await store.RedeemAsync(context.User, canonical, cancellationToken);
-        if (result != RedeemResult.Redeemed)
+        if (store.Find(context.User, canonicalCode) is not { } row)
         {
             return AttemptOutcome.Incorrect();
         }
 
-        var data = new Dictionary<string, string>(StringComparer.Ordinal)
+        var remaining = Math.Max(0, context.User.RowsWithPrefix(UserRows.BackupCodePrefix).Count() - 1);
+        return AttemptOutcome.Verified(
+            [new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)],
+            new Dictionary<string, string> { ["remaining"] = remaining.ToString(CultureInfo.InvariantCulture) }) with
         {
-            ["remaining"] = remaining.ToString(CultureInfo.InvariantCulture),
-            ["sign_in_id"] = context.SignIn.Id,
+            AlsoRecord = SecurityEventTypes.BackupCodeUsed,
         };
-        await events.RecordAsync(context.User.UserId, SecurityEventTypes.BackupCodeUsed, data, cancellationToken);
-        return AttemptOutcome.Verified(new Dictionary<string, string> { ["remaining"] = data["remaining"] });
     }
 }

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 
@@ -9,8 +10,9 @@ internal sealed record SecondFactorContext(SignInRecord SignIn, UserSnapshot Use
 /// <summary>
 /// One way to prove the second factor (<c>totp</c>, <c>backup_code</c>, <c>phone_code</c>). The sign-in endpoints
 /// dispatch on <see cref="Strategy"/> and own everything around it: the client token, the sign-in's state machine and
-/// its conditional writes, the lockout check before any code is evaluated, the failure budget, the session and the
-/// audit trail. A strategy only prepares and checks codes. Register one with
+/// its conditional writes, the lockout check before any code is judged, the failure budget, the session, the one
+/// transaction that commits an outcome, and the audit trail. A strategy only prepares codes and judges them: it
+/// reads nothing while judging and returns the writes that spend a right code. Register one with
 /// <c>services.AddSingleton&lt;ISecondFactorStrategy, MyStrategy&gt;()</c>.
 /// </summary>
 internal interface ISecondFactorStrategy
@@ -32,11 +34,23 @@ internal interface ISecondFactorStrategy
     /// </summary>
     Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken);
 
+    /// <summary>The code in the one form it is judged and receipted in; null when it is malformed (nothing is judged then).</summary>
+    string? Canonicalize(string code);
+
     /// <summary>
-    /// <c>attempt_second_factor</c>: checks <paramref name="code"/> and, when it is right, consumes it (single use)
-    /// atomically. Called only while the user is not locked and the sign-in waits for its second factor.
+    /// Before the code is judged: a strategy whose tries are capped on the sign-in (a phone code's 3) spends one try
+    /// there with a conditional write, so that a code is only ever judged inside its cap. Returns the sign-in as
+    /// written, or why no try may be made. Strategies without such a cap return the sign-in unchanged.
     /// </summary>
-    Task<AttemptOutcome> AttemptAsync(SecondFactorContext context, string code, CancellationToken cancellationToken);
+    Task<(SignInRecord? SignIn, MfaError? Error)> ReserveAsync(SignInRecord signIn, UserSnapshot user, CancellationToken cancellationToken) =>
+        Task.FromResult<(SignInRecord?, MfaError?)>((signIn, null));
+
+    /// <summary>
+    /// Judges a canonical code against the snapshot, with no I/O. A right code comes back <see cref="AttemptResult.Verified"/>
+    /// with <see cref="AttemptOutcome.Spend"/>, the conditional writes that use it up, committed by the caller in the
+    /// outcome's transaction. Called only while the user is not locked and the sign-in waits for its second factor.
+    /// </summary>
+    AttemptOutcome Judge(SecondFactorContext context, string canonicalCode);
 }
 
 /// <summary>The result of a preparation: ready (and maybe a verification to store on the sign-in), or a rejection.</summary>
@@ -52,31 +66,38 @@ internal sealed record PrepareOutcome(SecondFactorState? Verification, MfaError?
 
 internal enum AttemptResult
 {
-    /// <summary>The code was right and is now used.</summary>
+    /// <summary>The code is right; committing <see cref="AttemptOutcome.Spend"/> uses it.</summary>
     Verified,
 
     /// <summary>The code was wrong (or already used): spends one unit of the user's failure budget.</summary>
     Incorrect,
 
-    /// <summary>Refused before any code was evaluated (malformed, factor gone, verification expired): costs nothing.</summary>
+    /// <summary>Refused before any code was judged (factor gone, verification expired): costs nothing.</summary>
     Rejected,
 }
 
 /// <summary>
-/// The result of one attempt. <see cref="Verification"/>, when set, is written on the sign-in in the same conditional
-/// write as the status change (e.g. a phone code's wrong-try count). <see cref="Error"/> replaces the default error of
-/// <see cref="AttemptResult.Incorrect"/> (<c>form_code_incorrect</c>) and is required for <see cref="AttemptResult.Rejected"/>.
-/// <see cref="EventData"/> is added to the audit event (never a code).
+/// The result of one judgement. <see cref="Spend"/>: the user-partition writes that use a right code (If-Match on the
+/// rows judged). <see cref="Verification"/>, when set, is written on the sign-in with its completion (a phone code's
+/// verified state). <see cref="Error"/> replaces the default error of <see cref="AttemptResult.Incorrect"/>
+/// (<c>form_code_incorrect</c>) and is required for <see cref="AttemptResult.Rejected"/>. <see cref="EventData"/> is added to the
+/// audit event (never a code).
 /// </summary>
 internal sealed record AttemptOutcome(AttemptResult Result)
 {
+    public IReadOnlyList<TableTransactionAction> Spend { get; init; } = [];
+
     public SecondFactorState? Verification { get; init; }
 
     public MfaError? Error { get; init; }
 
     public IReadOnlyDictionary<string, string>? EventData { get; init; }
 
-    public static AttemptOutcome Verified(IReadOnlyDictionary<string, string>? eventData = null) => new(AttemptResult.Verified) { EventData = eventData };
+    /// <summary>A second audit event of the strategy's own (e.g. <c>backup_code.used</c>), recorded with the success in one batch.</summary>
+    public string? AlsoRecord { get; init; }
+
+    public static AttemptOutcome Verified(IReadOnlyList<TableTransactionAction> spend, IReadOnlyDictionary<string, string>? eventData = null) =>
+        new(AttemptResult.Verified) { Spend = spend, EventData = eventData };
 
     public static AttemptOutcome Incorrect() => new(AttemptResult.Incorrect);
 

@@ -6,7 +6,8 @@ namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 
 /// <summary>
 /// <c>totp</c>: a code from the user's authenticator app, checked by the TOTP feature's <see cref="TotpVerifier"/>
-/// with its replay protection (a step at or before the last accepted one is refused, atomically).
+/// with its replay protection (a step at or before the last accepted one is refused; the step is spent in the
+/// attempt's transaction, If-Match on the row judged).
 /// </summary>
 internal sealed class TotpSecondFactor(TotpVerifier verifier) : ISecondFactorStrategy
 {
@@ -21,18 +22,24 @@ internal sealed class TotpSecondFactor(TotpVerifier verifier) : ISecondFactorStr
     public Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken) =>
         Task.FromResult(PrepareOutcome.NothingToPrepare);
 
-    /// <summary>Round trips: the verifier's (1 point read, + 1 If-Match write when the code is right).</summary>
-    public async Task<AttemptOutcome> AttemptAsync(SecondFactorContext context, string code, CancellationToken cancellationToken)
+    public string? Canonicalize(string code) => verifier.IsWellFormed(code) ? code : null;
+
+    /// <summary>No I/O: the <c>totp</c> row came with the user's partition; a right code spends its step in the attempt's transaction.</summary>
+    public AttemptOutcome Judge(SecondFactorContext context, string canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return await verifier.VerifyAndConsumeAsync(context.User.UserId, code, cancellationToken) switch
+        if (context.User.Row(UserRows.Totp) is not { } row || StoredTotp.FromEntity(row) is not { Record.Verified: true } stored)
         {
-            TotpCheck.Accepted => AttemptOutcome.Verified(),
+            return AttemptOutcome.Rejected(MfaErrors.StrategyForUserInvalid);
+        }
+
+        var judgement = verifier.Judge(context.User.UserId, stored, canonicalCode);
+        return judgement.Check switch
+        {
+            TotpCheck.Accepted => AttemptOutcome.Verified([judgement.Spend!]),
             TotpCheck.Incorrect => AttemptOutcome.Incorrect(),
             TotpCheck.FormatInvalid => AttemptOutcome.Rejected(MfaErrors.FormParamFormatInvalid("code")),
-            // Removed between the partition read and the check.
-            TotpCheck.NotEnabled => AttemptOutcome.Rejected(MfaErrors.StrategyForUserInvalid),
-            _ => throw new InvalidOperationException("Unknown TOTP check."),
+            _ => AttemptOutcome.Rejected(MfaErrors.StrategyForUserInvalid),
         };
     }
 }

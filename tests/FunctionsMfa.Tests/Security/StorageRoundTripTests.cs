@@ -1,0 +1,76 @@
+using System.Net;
+using FunctionsMfa.Tests.Infrastructure;
+using FunctionsMfa.Tests.SignIns;
+using FunctionsMfa.Tests.Sms;
+using Xunit.Abstractions;
+
+namespace FunctionsMfa.Tests.Security;
+
+/// <summary>
+/// The storage requests of each uncontended operation, counted at the storage clients' pipeline: their latency floor
+/// and their cost. Each is pinned, so a change that adds a round trip fails here and must say why.
+/// </summary>
+[Collection(SmsQueueCollection.Name)]
+public sealed class StorageRoundTripTests(FaultAppFactory app, ITestOutputHelper output) : IClassFixture<FaultAppFactory>
+{
+    [Fact]
+    public async Task A_totp_sign_in_takes_five_storage_requests_and_a_wrong_code_four()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        app.Time.Advance(TimeSpan.FromSeconds(30));
+        var signIn = await app.StartSignInAsync(user.UserId);
+        Assert.Equal(4, await CountAsync("totp wrong", () => app.AttemptAsync(signIn, "totp", "000000"), HttpStatusCode.UnprocessableEntity));
+        Assert.Equal(5, await CountAsync("totp success", () => app.AttemptAsync(signIn, "totp", app.TotpCode(user.TotpSecret))));
+    }
+
+    [Fact]
+    public async Task A_backup_code_sign_in_takes_five_storage_requests()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var signIn = await app.StartSignInAsync(user.UserId);
+        Assert.Equal(5, await CountAsync("backup_code success", () => app.AttemptAsync(signIn, "backup_code", user.BackupCodes[0])));
+    }
+
+    [Fact]
+    public async Task A_phone_code_sign_in_takes_six_storage_requests()
+    {
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId, null));
+        var number = TestNumbers.NewUs();
+        var phoneId = await client.AddVerifiedAsync(app, number);
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsync($"/v1/me/phone_numbers/{phoneId}", Wire.Json(new { reserved_for_second_factor = true }))).StatusCode);
+        app.Time.Advance(TimeSpan.FromSeconds(31));
+        var signIn = await app.StartSignInAsync(userId);
+        await app.ClientWithToken(signIn.ClientToken).PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" });
+        var code = await app.NextCodeAsync(number);
+        Assert.Equal(6, await CountAsync("phone_code success", () => app.AttemptAsync(signIn, "phone_code", code)));
+    }
+
+    [Fact]
+    public async Task Enrolment_and_the_me_routes_take_few_storage_requests()
+    {
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId));
+        Assert.Equal(1, await CountAsync("GET /v1/me", () => client.GetAsync("/v1/me")));
+        var secret = string.Empty;
+        Assert.Equal(3, await CountAsync("POST /v1/me/totp", async () =>
+        {
+            var response = await client.PostAsync("/v1/me/totp", null);
+            secret = (await response.JsonAsync()).GetProperty("secret").GetString()!;
+            return response;
+        }));
+        Assert.Equal(3, await CountAsync("POST /v1/me/totp/attempt_verification", () => client.PostJsonAsync("/v1/me/totp/attempt_verification", new { code = app.TotpCode(secret) })));
+        Assert.Equal(3, await CountAsync("POST /v1/me/backup_codes", () => client.PostAsync("/v1/me/backup_codes", null)));
+    }
+
+    private async Task<int> CountAsync(string operation, Func<Task<HttpResponseMessage>> act, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        app.Faults.Count();
+        var response = await act();
+        var requests = app.Faults.Requests;
+        app.Faults.Disarm();
+        Assert.True(response.StatusCode == expected, $"{operation}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        output.WriteLine($"{operation}: {requests} storage requests");
+        return requests;
+    }
+}

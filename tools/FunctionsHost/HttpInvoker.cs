@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using FunctionsMfa.LocalHost.Rpc;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace FunctionsMfa.LocalHost;
+
+/// <summary>
+/// Runs an HTTP function the way the Azure host does with a worker that reports <c>HttpUri</c> (its
+/// <c>DefaultHttpProxyService</c> and <c>GrpcWorkerChannel.SendInvocationRequest</c>): the request gets an
+/// <c>x-ms-invocation-id</c> header, is forwarded unchanged to the worker's ASP.NET Core listener with YARP, and an
+/// <c>InvocationRequest</c> with that id goes over gRPC; the worker's HTTP coordinator pairs the two by that id. The
+/// trigger's input is an empty <c>RpcHttp</c> (the request travels by HTTP); route values, <c>Query</c> and
+/// <c>Headers</c> go into the trigger metadata, from which the worker binds parameters such as <c>string name</c>.
+/// The worker writes the response itself; the host only answers 500 when the invocation failed before it did.
+/// </summary>
+internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder forwarder, ILogger<HttpInvoker> logger) : IDisposable
+{
+    /// <summary>The header the worker's ASP.NET Core integration matches (its <c>Constants.CorrelationHeader</c>).</summary>
+    public const string CorrelationHeader = "x-ms-invocation-id";
+
+    private readonly HttpMessageInvoker client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        ConnectTimeout = TimeSpan.FromSeconds(15),
+    });
+
+    private readonly ForwarderRequestConfig config = new() { ActivityTimeout = TimeSpan.FromSeconds(240) };
+
+    public async Task InvokeAsync(HttpContext context, LoadedFunction function, Uri worker)
+    {
+        var request = Invocation.Create(function);
+        // Set, not added: a client's own header must not steer the pairing.
+        context.Request.Headers[CorrelationHeader] = request.InvocationId;
+        request.InputData.Add(new ParameterBinding { Name = function.Http!.Parameter, Data = new TypedData { Http = new RpcHttp() } });
+        foreach (var (name, value) in context.GetRouteData().Values)
+        {
+            if (value?.ToString() is { } text)
+            {
+                request.TriggerMetadata[name] = new TypedData { String = text };
+            }
+        }
+
+        request.TriggerMetadata["Query"] = new TypedData { Json = Json(context.Request.Query.Select(q => (q.Key, q.Value.ToString()))) };
+        request.TriggerMetadata["Headers"] = new TypedData { Json = Json(context.Request.Headers.Select(h => (h.Key, h.Value.ToString()))) };
+
+        // Forwarding starts before the invocation is sent, as in the Azure host, so the worker finds both.
+        var forwarding = forwarder.SendAsync(context, worker.ToString(), client, config).AsTask();
+        StreamingMessage? response = null;
+        try
+        {
+            response = await channel.InvokeAsync(request, context.RequestAborted);
+        }
+        catch (InvalidOperationException exception)
+        {
+            LogInvocationLost(function.Name, exception.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var forwarded = await forwarding;
+        if (forwarded != ForwarderError.None)
+        {
+            LogForwardingFailed(function.Name, forwarded.ToString());
+        }
+
+        var result = response?.InvocationResponse.Result;
+        if (result is not { Status: StatusResult.Types.Status.Success })
+        {
+            LogFailed(function.Name, result?.Exception?.Message ?? "no response");
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+        }
+    }
+
+    public void Dispose() => client.Dispose();
+
+    internal static string Json(IEnumerable<(string Name, string Value)> pairs)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in pairs)
+            {
+                writer.WriteString(name, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Function {Function} failed: {Reason}")]
+    private partial void LogFailed(string function, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Function {Function}: the worker is gone ({Reason})")]
+    private partial void LogInvocationLost(string function, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function}: forwarding to the worker failed ({Error})")]
+    private partial void LogForwardingFailed(string function, string error);
+}

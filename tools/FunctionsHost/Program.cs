@@ -1,0 +1,3 @@
+using FunctionsMfa.LocalHost;
+
+return await LocalHost.RunAsync(args);

@@ -1,6 +1,7 @@
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
+using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -14,13 +15,12 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 internal static class AddPhoneNumber
 {
     /// <summary>
-    /// Round trips: 1 (insert-if-absent) + 1 (count of the user's numbers) + 1 (audit event); +1 delete when over the cap.
-    /// The count follows the insert, so concurrent adds cannot pass the cap together: each sees the others' rows, and
-    /// one that finds the user over the cap takes its own row back (at the cap's edge two racing adds may both lose;
-    /// a retry then succeeds).
+    /// Round trips: 1 (the transaction of the row and the <c>phoneset</c> write; the partition came with the session
+    /// check) + 1 (audit event). The cap is judged on the snapshot and committed If-Match on it, so concurrent adds
+    /// cannot pass it together: the loser reads again and is judged again.
     /// </summary>
     public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
-        HttpContext context, SessionPrincipal session, PhoneNumberStore phones, SmsDestinations destinations, SecurityEventLog events,
+        HttpContext context, SessionPrincipal session, UserStore users, PhoneNumberStore phones, SmsDestinations destinations, SecurityEventLog events,
         IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var (form, error) = await RequestForm.ReadAsync(context, "phone_number");
@@ -53,19 +53,31 @@ internal static class AddPhoneNumber
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var inserted = await phones.TryInsertAsync(phone, cancellationToken);
-        if (inserted is null)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            return MfaErrors.PhoneNumberExists.Result();
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
+            if (user.Row(phone.RowKey) is not null)
+            {
+                return MfaErrors.PhoneNumberExists.Result();
+            }
+
+            if (user.RowsWithPrefix(UserRows.PhonePrefix).Count() >= options.Value.MaxPhoneNumbersPerUser)
+            {
+                return MfaErrors.PhoneNumberLimitReached.Result();
+            }
+
+            if (!await phones.TryAddAsync(user, phone, cancellationToken))
+            {
+                continue;
+            }
+
+            await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneAdded, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
+            return TypedResults.Ok(PhoneNumberResource.From(phone, now, options.Value.CodePolicy));
         }
 
-        if (await phones.CountAsync(session.UserId, cancellationToken) > options.Value.MaxPhoneNumbersPerUser)
-        {
-            await phones.TryDeleteAsync(inserted, cancellationToken);
-            return MfaErrors.PhoneNumberLimitReached.Result();
-        }
-
-        await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneAdded, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
-        return TypedResults.Ok(PhoneNumberResource.From(inserted, now, options.Value.CodePolicy));
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
+
+    // Each lost round means another add of the same user committed; past the cap every round ends at once.
+    private const int MaxAttempts = 16;
 }

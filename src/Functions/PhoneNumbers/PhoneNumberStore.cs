@@ -24,40 +24,24 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         return response.HasValue ? PhoneNumberRecord.FromEntity(response.Value!) : null;
     }
 
-    /// <summary>Inserts the number; null when the user already has it.</summary>
-    public async Task<PhoneNumberRecord?> TryInsertAsync(PhoneNumberRecord phone, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the number if the snapshot <paramref name="user"/> holds fewer than <paramref name="max"/> numbers: one
+    /// transaction of the row's insert and a write of the <c>phoneset</c> row If-Match on the snapshot (insert-if-absent
+    /// the first time). Concurrent adds of one user all write <c>phoneset</c>, so only one commits per snapshot and the
+    /// others are judged again on a fresh read: the cap holds under any concurrency. False on such a conflict (or when
+    /// the number was added meanwhile); the caller reads again.
+    /// </summary>
+    public async Task<bool> TryAddAsync(UserSnapshot user, PhoneNumberRecord phone, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(phone);
-        var table = await storage.TableAsync(MfaTables.Users);
-        try
-        {
-            var response = await table.AddEntityAsync(phone.ToEntity(), cancellationToken);
-            return phone with { ETag = response.Headers.ETag ?? default };
-        }
-        catch (RequestFailedException exception) when (exception.Status == 409)
-        {
-            return null;
-        }
+        var count = user.RowsWithPrefix(UserRows.PhonePrefix).Count() + 1;
+        var set = new TableEntity(user.UserId, UserRows.PhoneSet) { ["Count"] = count };
+        var setWrite = user.Row(UserRows.PhoneSet) is { } existing
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, set, existing.ETag)
+            : new TableTransactionAction(TableTransactionActionType.Add, set);
+        return await users.TryCommitAsync([new TableTransactionAction(TableTransactionActionType.Add, phone.ToEntity()), setWrite], cancellationToken);
     }
-
-    /// <summary>How many phone numbers the user holds: one range query over the phone rows, keys only.</summary>
-    public async Task<int> CountAsync(string userId, CancellationToken cancellationToken)
-    {
-        var table = await storage.TableAsync(MfaTables.Users);
-        // Row keys "phone_…" sort between "phone_" and "phone`" ('`' follows '_').
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey ge {UserRows.PhonePrefix} and RowKey lt {UserRows.PhonePrefix[..^1] + "`"}");
-        var count = 0;
-        await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    /// <summary>Deletes the row if nobody changed it since it was written; false on a conflict.</summary>
-    public async Task<bool> TryDeleteAsync(PhoneNumberRecord phone, CancellationToken cancellationToken) =>
-        await TryDeleteAsync(phone, [], [], cancellationToken);
 
     /// <summary>Writes the row if nobody changed it since it was read; null on a conflict.</summary>
     public async Task<PhoneNumberRecord?> TryReplaceAsync(PhoneNumberRecord phone, CancellationToken cancellationToken)

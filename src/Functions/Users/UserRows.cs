@@ -24,6 +24,9 @@ internal static class UserRows
     /// <summary>One row per phone number: <c>phone_{idn_…}</c>.</summary>
     public const string PhonePrefix = "phone_";
 
+    /// <summary>Written by every add of a phone number (If-Match), so concurrent adds cannot pass the cap together.</summary>
+    public const string PhoneSet = "phoneset";
+
     /// <summary>One row per live session: <c>session_{sess_…}</c>. A token whose row is gone is refused.</summary>
     public const string SessionPrefix = "session_";
 

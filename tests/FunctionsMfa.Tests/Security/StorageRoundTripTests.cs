@@ -56,6 +56,7 @@ public sealed class StorageRoundTripTests(FaultAppFactory app, ITestOutputHelper
         }));
         Assert.Equal(3, await CountAsync("POST /v1/me/totp/attempt_verification", () => client.PostJsonAsync("/v1/me/totp/attempt_verification", new { code = app.TotpCode(secret) })));
         Assert.Equal(3, await CountAsync("POST /v1/me/backup_codes", () => client.PostAsync("/v1/me/backup_codes", null)));
+        Assert.Equal(3, await CountAsync("POST /v1/me/phone_numbers", () => client.PostJsonAsync("/v1/me/phone_numbers", new { phone_number = TestNumbers.NewUs() })));
     }
 
     private async Task<int> CountAsync(string operation, Func<Task<HttpResponseMessage>> act, HttpStatusCode expected = HttpStatusCode.OK)

@@ -27,7 +27,7 @@ internal sealed class QueueDrainOptions
 /// </summary>
 internal sealed partial class QueueDrainer(
     IEnumerable<IQueueFunction> functions,
-    QueueServiceClient queues,
+    MfaStorage storage,
     IOptions<QueueDrainOptions> options,
     ILogger<QueueDrainer> logger) : BackgroundService
 {
@@ -39,7 +39,8 @@ internal sealed partial class QueueDrainer(
         var handled = 0;
         foreach (var function in functions)
         {
-            var queue = queues.GetQueueClient(function.QueueName);
+            // Through the storage setup, so a first poll waits for the queues to exist instead of failing.
+            var queue = await storage.QueueAsync(function.QueueName);
             QueueMessage[] batch = (await queue.ReceiveMessagesAsync(16, options.Value.VisibilityTimeout, cancellationToken)).Value;
             foreach (var message in batch)
             {
@@ -113,7 +114,7 @@ internal sealed partial class QueueDrainer(
         LogFailed(logger, function.Name, message.MessageId, message.DequeueCount, outcome.Reason);
         if (message.DequeueCount >= options.Value.MaxDequeueCount)
         {
-            var poison = queues.GetQueueClient(function.QueueName + "-poison");
+            var poison = await storage.QueueAsync(function.QueueName + "-poison");
             await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);

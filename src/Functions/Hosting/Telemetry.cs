@@ -21,6 +21,10 @@ internal static class MfaTelemetry
 
     /// <summary>Function invocations by function name and outcome.</summary>
     public static readonly Counter<long> Invocations = Meter.CreateCounter<long>("mfa.function.invocations", description: "Function invocations by name and outcome.");
+
+    /// <summary>Storage requests per invocation, by function name: each one's latency floor and cost.</summary>
+    public static readonly Histogram<int> StorageRequests = Meter.CreateHistogram<int>(
+        "mfa.storage.requests", unit: "{request}", description: "Storage requests made by one function invocation.");
 }
 
 internal static class TelemetrySetup

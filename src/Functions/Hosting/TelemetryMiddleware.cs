@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FunctionsMfa.Functions.Health;
+using FunctionsMfa.Functions.Storage;
 
 namespace FunctionsMfa.Functions.Hosting;
 
@@ -15,7 +16,7 @@ internal sealed class InvocationTelemetryStartupFilter : IStartupFilter
 
 /// <summary>
 /// One span per function invocation, named after the function (the endpoint's name, or the queue function's name),
-/// with its trigger, route template, method, status and outcome. What a request carries is never recorded: no URL, no
+/// with its trigger, route template, method, status, outcome and the storage requests it made. What a request carries is never recorded: no URL, no
 /// query string, no header (Authorization included), no body, no route values. The caller's <c>traceparent</c>
 /// (the Functions host's) is the parent; without one the span is a root.
 /// </summary>
@@ -34,6 +35,7 @@ internal static class InvocationTelemetry
         }
 
         using var activity = MfaTelemetry.Source.StartActivity("FunctionInvocation", ActivityKind.Server, parent);
+        var storage = StorageRequestCounter.Begin();
         var failed = false;
         try
         {
@@ -46,11 +48,11 @@ internal static class InvocationTelemetry
         }
         finally
         {
-            Record(activity, context, failed);
+            Record(activity, context, failed, storage.Count);
         }
     }
 
-    private static void Record(Activity? activity, HttpContext context, bool failed)
+    private static void Record(Activity? activity, HttpContext context, bool failed, int storageRequests)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<NotAFunction>() is not null)
@@ -70,6 +72,7 @@ internal static class InvocationTelemetry
         var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
         var outcome = Outcome(status);
         MfaTelemetry.Invocations.Add(1, new("faas.name", name), new("mfa.outcome", outcome));
+        MfaTelemetry.StorageRequests.Record(storageRequests, new KeyValuePair<string, object?>("faas.name", name));
 
         if (activity is null || !activity.IsAllDataRequested)
         {
@@ -95,6 +98,7 @@ internal static class InvocationTelemetry
 
         activity.SetTag("http.response.status_code", status);
         activity.SetTag("mfa.outcome", outcome);
+        activity.SetTag("mfa.storage.requests", storageRequests);
         activity.SetStatus(status >= 500 ? ActivityStatusCode.Error : ActivityStatusCode.Ok);
     }
 

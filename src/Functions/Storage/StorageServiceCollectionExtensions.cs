@@ -12,6 +12,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => StorageConnection.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateTableServiceClient(sp.GetServices<StoragePolicy>()));
         services.AddSingleton(sp => sp.GetRequiredService<StorageConnection>().CreateQueueServiceClient(sp.GetServices<StoragePolicy>()));
+        // Each try the SDK sends counts toward the invocation that made it (telemetry).
+        services.AddSingleton(new StoragePolicy(new StorageRequestCounter(), Azure.Core.HttpPipelinePosition.PerRetry));
         services.AddSingleton<MfaStorage>();
         services.AddHostedService<StorageWarmup>();
         return services;

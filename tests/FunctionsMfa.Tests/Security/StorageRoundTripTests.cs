@@ -59,6 +59,34 @@ public sealed class StorageRoundTripTests(FaultAppFactory app, ITestOutputHelper
         Assert.Equal(3, await CountAsync("POST /v1/me/phone_numbers", () => client.PostJsonAsync("/v1/me/phone_numbers", new { phone_number = TestNumbers.NewUs() })));
     }
 
+    [Fact]
+    public async Task The_app_counts_its_own_storage_requests_on_each_invocation_span()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var signIn = await app.StartSignInAsync(user.UserId);
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Functions.Hosting.MfaTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        // A trace of its own, so the span is this invocation's whatever else runs at the same time.
+        var trace = System.Diagnostics.ActivityTraceId.CreateRandom();
+        var counted = await CountAsync("backup_code success", () =>
+        {
+            var client = app.ClientWithToken(signIn.ClientToken);
+            client.DefaultRequestHeaders.Add("traceparent", $"00-{trace}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+            return client.PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/attempt_second_factor", new { strategy = "backup_code", code = user.BackupCodes[1] });
+        });
+
+        var span = Assert.Single(spans, s => s.TraceId == trace);
+        Assert.Equal("AttemptSignInSecondFactor", span.GetTagItem("faas.name"));
+        Assert.Equal(counted, span.GetTagItem("mfa.storage.requests"));
+    }
+
     private async Task<int> CountAsync(string operation, Func<Task<HttpResponseMessage>> act, HttpStatusCode expected = HttpStatusCode.OK)
     {
         app.Faults.Count();

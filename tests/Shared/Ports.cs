@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace FunctionsMfa.Tests.Infrastructure;
+namespace FunctionsMfa.Testing;
 
 public static class Ports
 {

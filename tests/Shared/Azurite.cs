@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace FunctionsMfa.Tests.Infrastructure;
+namespace FunctionsMfa.Testing;
 
 /// <summary>
 /// One real Azurite for the whole test run, on free ports, in memory, started from the repository's pinned npm
@@ -69,6 +69,23 @@ public sealed class Azurite : IDisposable
     private static Task<(string ConnectionString, Process Process)> LaunchAsync() =>
         LaunchAsync(Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort(), location: null);
 
+    /// <summary>The connection string of an Azurite on these ports, whether or not one is running there.</summary>
+    public static string ConnectionStringFor(AzuritePorts ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        return $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{ports.Blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ports.Queue}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{ports.Table}/devstoreaccount1;";
+    }
+
+    /// <summary>An Azurite of the caller's alone on ports chosen before it starts (so a test can point at it while it is down).</summary>
+    public static async Task<Azurite> StartPrivateAsync(AzuritePorts ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var (connectionString, process) = await LaunchAsync(ports.Blob, ports.Queue, ports.Table, location: null);
+        return new Azurite(connectionString, process);
+    }
+
     /// <summary>Starts Azurite on the given ports, in memory or (with <paramref name="location"/>) persisting to that folder.</summary>
     internal static async Task<(string ConnectionString, Process Process)> LaunchAsync(int blob, int queue, int table, string? location)
     {
@@ -127,11 +144,7 @@ public sealed class Azurite : IDisposable
             await Task.Delay(100);
         }
 
-        return (
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;",
-            process);
+        return (ConnectionStringFor(new AzuritePorts(blob, queue, table)), process);
     }
 
     internal static async Task<bool> IsListeningAsync(int port)
@@ -147,4 +160,10 @@ public sealed class Azurite : IDisposable
             return false;
         }
     }
+}
+
+/// <summary>The three ports of one Azurite.</summary>
+public sealed record AzuritePorts(int Blob, int Queue, int Table)
+{
+    public static AzuritePorts Free() => new(Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort());
 }

@@ -53,7 +53,7 @@ internal static class AddPhoneNumber
             CreatedAt = now,
             UpdatedAt = now,
         };
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(phone.RowKey) is not null)
@@ -77,7 +77,4 @@ internal static class AddPhoneNumber
 
         return MfaErrors.ConcurrentRequestConflict.Result();
     }
-
-    // Each lost round means another add of the same user committed; past the cap every round ends at once.
-    private const int MaxAttempts = 16;
 }

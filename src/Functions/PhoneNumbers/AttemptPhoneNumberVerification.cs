@@ -16,8 +16,6 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// </summary>
 internal static class AttemptPhoneNumberVerification
 {
-    private const int MaxConflictRetries = 50;
-
     /// <summary>Round trips: 1 (row read) + 1 (row write) per try, + 1 (audit event) on success.</summary>
     public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
         string id, HttpContext context, SessionPrincipal session, PhoneNumberStore phones, KeyedHash keyedHash, SecurityEventLog events,
@@ -40,7 +38,7 @@ internal static class AttemptPhoneNumberVerification
         }
 
         var policy = options.Value.CodePolicy;
-        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var phone = PhoneNumberRecord.IsWellFormedId(id) ? await phones.GetAsync(session.UserId, id, cancellationToken) : null;
             if (phone is null)
@@ -81,6 +79,6 @@ internal static class AttemptPhoneNumberVerification
             }
         }
 
-        return MfaErrors.PhoneNumberBusy.Result();
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 }

@@ -17,7 +17,7 @@ internal static class DeletePhoneNumber
         string id, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp, SecurityEventLog events,
         CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
@@ -48,6 +48,6 @@ internal static class DeletePhoneNumber
             return TypedResults.Ok(new DeletedPhoneNumber(phone.Id));
         }
 
-        return MfaErrors.PhoneNumberBusy.Result();
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 }

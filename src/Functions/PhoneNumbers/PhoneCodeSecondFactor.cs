@@ -24,8 +24,6 @@ internal sealed class PhoneCodeSecondFactor(
 {
     public const string Name = "phone_code";
 
-    private const int MaxReserveRetries = 16;
-
     public string Strategy => Name;
 
     public string AuthenticationMethod => "sms";
@@ -87,7 +85,7 @@ internal sealed class PhoneCodeSecondFactor(
     {
         ArgumentNullException.ThrowIfNull(signIn);
         var policy = options.Value.CodePolicy;
-        for (var attempt = 0; attempt < MaxReserveRetries; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var stored = signIn.SecondFactor;
             if (stored is null || stored.Strategy != Name)

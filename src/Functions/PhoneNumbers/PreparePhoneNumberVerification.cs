@@ -48,7 +48,7 @@ internal static class PreparePhoneNumberVerification
         }
 
         var code = PhoneCodes.Generate();
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var now = time.GetUtcNow();
             var expireAt = now + policy.CodeLifetime;
@@ -73,7 +73,7 @@ internal static class PreparePhoneNumberVerification
             }
         }
 
-        return MfaErrors.PhoneNumberBusy.Result();
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 
     private static MfaError? Refusal(PhoneVerificationStatus status) => status switch

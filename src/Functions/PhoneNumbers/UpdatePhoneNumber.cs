@@ -37,7 +37,7 @@ internal static class UpdatePhoneNumber
             return MfaErrors.FormParamFormatInvalid("default_second_factor").Result();
         }
 
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
@@ -87,7 +87,7 @@ internal static class UpdatePhoneNumber
             return TypedResults.Ok(firstCodes is null ? resource : resource with { BackupCodes = firstCodes.Issued.Codes });
         }
 
-        return MfaErrors.PhoneNumberBusy.Result();
+        return MfaErrors.ConcurrentRequestConflict.Result();
     }
 
     /// <summary>Absent or null: unchanged. Otherwise exactly <c>true</c> or <c>false</c>.</summary>

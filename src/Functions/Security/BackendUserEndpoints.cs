@@ -89,9 +89,13 @@ internal static class BackendUserEndpoints
 
                 break;
             }
-            catch (RequestFailedException exception) when (exception.Status is 404 or 412 && attempt < 8)
+            catch (RequestFailedException exception) when (exception.Status is 404 or 412)
             {
                 // A row changed or went meanwhile: read again and delete what is there now.
+                if (attempt + 1 >= Storage.Contention.MaxRounds)
+                {
+                    throw new Storage.StorageContentionException("user's rows");
+                }
             }
         }
 

@@ -25,8 +25,6 @@ internal sealed record UserState(FailureBudget Budget, SecondFactorReceipt? Rece
 /// </summary>
 internal sealed class FailureBudgetStore(UserStore users, IOptions<LockoutOptions> options)
 {
-    private const int MaxRetries = 8;
-
     public FailureBudgetPolicy Policy { get; } = options.Value.Policy;
 
     /// <summary>The budget stored in a snapshot already read (no round trip).</summary>
@@ -70,7 +68,7 @@ internal sealed class FailureBudgetStore(UserStore users, IOptions<LockoutOption
     /// <summary>The backend's unlock: a fresh budget. Returns the budget before. Round trips: 1 query + 1 write, again on a conflict.</summary>
     public async Task<FailureBudget> UnlockAsync(string userId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt <= MaxRetries; attempt++)
+        for (var attempt = 0; attempt < Contention.MaxRounds; attempt++)
         {
             var state = ReadState(await users.LoadAsync(userId, cancellationToken));
             if (state.Budget == FailureBudget.Fresh)

@@ -9,8 +9,6 @@ namespace FunctionsMfa.Functions.SignIns;
 /// </summary>
 internal sealed class SignInTransitions(SignInStore store, TimeProvider time)
 {
-    private const int MaxRetries = 16;
-
     /// <summary>
     /// The sign-in after the event (as written), or the sign-in as it is and why the event was refused.
     /// <paramref name="alsoChange"/> adds fields to the same write (the session id, the verification).
@@ -19,7 +17,7 @@ internal sealed class SignInTransitions(SignInStore store, TimeProvider time)
         SignInRecord signIn, SignInEvent signInEvent, Func<SignInRecord, SignInRecord>? alsoChange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(signIn);
-        for (var attempt = 0; attempt < MaxRetries; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var transition = SignInStateMachine.Apply(signIn.Status, signInEvent, signIn.AbandonAt, time.GetUtcNow());
             if (!transition.IsAllowed)
@@ -39,6 +37,6 @@ internal sealed class SignInTransitions(SignInStore store, TimeProvider time)
                 ?? throw new InvalidOperationException("A sign-in disappeared while it was being changed.");
         }
 
-        throw new InvalidOperationException("The sign-in stayed contended.");
+        throw new Storage.StorageContentionException("sign-in");
     }
 }

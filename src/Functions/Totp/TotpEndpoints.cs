@@ -16,9 +16,6 @@ namespace FunctionsMfa.Functions.Totp;
 /// <summary>The signed-in user's authenticator app: Clerk's <c>createTOTP</c>, <c>verifyTOTP</c> and <c>disableTOTP</c>.</summary>
 internal static class TotpEndpoints
 {
-    // Conflicting writes come only from the same user's concurrent requests; after this many the caller is told to retry.
-    private const int MaxWriteAttempts = 5;
-
     /// <summary>
     /// A fresh secret, shown once with its <c>otpauth</c> URI and QR code. Replaces an unverified secret; refused when a
     /// verified one exists. Step-up when the user already has a second factor.
@@ -34,7 +31,7 @@ internal static class TotpEndpoints
             return error!.Result();
         }
 
-        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
@@ -103,7 +100,7 @@ internal static class TotpEndpoints
 
         // Optional on purpose: the backup-code feature registers the issuer; without it there are simply none to show.
         var issuer = context.RequestServices.GetService<IBackupCodeIssuer>();
-        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(UserRows.Totp) is not { } row)
@@ -153,7 +150,7 @@ internal static class TotpEndpoints
             return error!.Result();
         }
 
-        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(UserRows.Totp) is not { } row)

@@ -34,9 +34,6 @@ internal static partial class MfaErrors
     public static readonly MfaError PhoneAlreadyVerified = new(
         "verification_already_verified", 400, "already verified", "This phone number has already been verified.");
 
-    public static readonly MfaError PhoneNumberBusy = new(
-        "phone_number_busy", 409, "changed meanwhile", "The phone number changed while this request ran. Please try again.");
-
     public static MfaError PhoneCodeIncorrect(int attemptsRemaining) => new MfaError(
         "form_code_incorrect", 422, "is incorrect", "Incorrect code").WithParam("code") with
     {

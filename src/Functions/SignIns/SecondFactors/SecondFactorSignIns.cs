@@ -31,8 +31,6 @@ internal sealed class SecondFactorSignIns(
 {
     private const string ReceiptPurpose = "second-factor-receipt";
 
-    // Each lost round means another attempt of the same user committed; a lock ends the rounds after 10 failures.
-    private const int MaxCommitRounds = 24;
 
     private readonly Dictionary<string, ISecondFactorStrategy> byName =
         strategies.ToDictionary(s => s.Strategy, StringComparer.Ordinal);
@@ -116,7 +114,7 @@ internal sealed class SecondFactorSignIns(
         var proof = keyedHash.Compute(ReceiptPurpose, signIn.Id + "\n" + strategy.Strategy + "\n" + canonical);
         var sessionId = SessionStore.IdFor(signIn.Id);
         var reserved = false;
-        for (var round = 0; round < MaxCommitRounds; round++)
+        for (var round = 0; round < Contention.MaxRounds; round++)
         {
             if (round > 0)
             {

@@ -31,24 +31,23 @@ internal static class BackendUserEndpoints
         return TypedResults.Ok(BackendUserResource.From(user, budgets.Policy, time.GetUtcNow()));
     }
 
-    /// <summary>Round trips: 1 read + 1 conditional write of the budget, 1 audit insert, 1 partition query for the answer.</summary>
+    /// <summary>Round trips: 1 partition query + 1 conditional write of the budget, 1 audit insert; the answer is the partition read, with the fresh budget.</summary>
     internal static async Task<Results<Ok<BackendUserResource>, ErrorResult>> UnlockAsync(
-        [FromRoute(Name = "user_id")] string userId, UserStore users, FailureBudgetStore budgets, SecurityEventLog events, TimeProvider time, CancellationToken cancellationToken)
+        [FromRoute(Name = "user_id")] string userId, FailureBudgetStore budgets, SecurityEventLog events, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!UserRows.IsValidUserId(userId))
         {
             return MfaErrors.ResourceNotFound.Result();
         }
 
-        var before = await budgets.UnlockAsync(userId, cancellationToken);
+        var (before, user) = await budgets.UnlockAsync(userId, cancellationToken);
         var now = time.GetUtcNow();
         await events.RecordAsync(userId, SecurityEventTypes.UserUnlocked, new Dictionary<string, string>
         {
             ["was_locked"] = before.IsLocked(now) ? "true" : "false",
             ["failures"] = before.Failures.ToString(CultureInfo.InvariantCulture),
         }, cancellationToken);
-        var user = await users.LoadAsync(userId, cancellationToken);
-        return TypedResults.Ok(BackendUserResource.From(user, budgets.Policy, now));
+        return TypedResults.Ok(BackendUserResource.From(user, FailureBudget.Fresh, budgets.Policy, now));
     }
 
     /// <summary>
@@ -144,10 +143,13 @@ internal sealed record BackendUserResource(
 {
     public string Object => "user";
 
-    public static BackendUserResource From(UserSnapshot user, FailureBudgetPolicy policy, DateTimeOffset now)
+    public static BackendUserResource From(UserSnapshot user, FailureBudgetPolicy policy, DateTimeOffset now) =>
+        From(user, FailureBudgetStore.Read(user), policy, now);
+
+    /// <summary>The summary of <paramref name="user"/>'s factors with <paramref name="budget"/> (e.g. the one just written).</summary>
+    public static BackendUserResource From(UserSnapshot user, FailureBudget budget, FailureBudgetPolicy policy, DateTimeOffset now)
     {
         var summary = UserResource.From(user);
-        var budget = FailureBudgetStore.Read(user);
         var locked = budget.IsLocked(now);
         return new BackendUserResource(
             summary.Id, summary.TwoFactorEnabled, summary.TotpEnabled, summary.BackupCodeEnabled, summary.BackupCodesRemaining,

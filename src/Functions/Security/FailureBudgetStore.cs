@@ -65,20 +65,20 @@ internal sealed class FailureBudgetStore(UserStore users, IOptions<LockoutOption
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.Row.ETag);
     }
 
-    /// <summary>The backend's unlock: a fresh budget. Returns the budget before. Round trips: 1 query + 1 write, again on a conflict.</summary>
-    public async Task<FailureBudget> UnlockAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The backend's unlock: a fresh budget. Returns the budget before and the partition it was decided on (whose
+    /// budget is now fresh). Round trips: 1 query + 1 write, again on a conflict.
+    /// </summary>
+    public async Task<(FailureBudget Before, UserSnapshot User)> UnlockAsync(string userId, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < Contention.MaxRounds; attempt++)
         {
-            var state = ReadState(await users.LoadAsync(userId, cancellationToken));
-            if (state.Budget == FailureBudget.Fresh)
+            var user = await users.LoadAsync(userId, cancellationToken);
+            var state = ReadState(user);
+            if (state.Budget == FailureBudget.Fresh
+                || await users.TryCommitAsync([Write(userId, state, FailureBudget.Fresh, state.Receipt)], cancellationToken))
             {
-                return state.Budget;
-            }
-
-            if (await users.TryCommitAsync([Write(userId, state, FailureBudget.Fresh, state.Receipt)], cancellationToken))
-            {
-                return state.Budget;
+                return (state.Budget, user);
             }
         }
 

@@ -60,12 +60,12 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
     /// <summary>A token for a session whose row was committed before (a retry finishing its sign-in); null when the row is gone.</summary>
     public CreatedSession? Reissue(UserSnapshot user, string sessionId)
     {
-        ArgumentNullException.ThrowIfNull(user);
-        if (user.Row(RowKey(sessionId)) is not { } row || !IsActive(user, sessionId))
+        if (!IsActive(user, sessionId))
         {
             return null;
         }
 
+        var row = user.Row(RowKey(sessionId))!;
         var amr = (row.GetString("Amr") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return new CreatedSession(sessionId, tokens.Issue(user.UserId, sessionId, amr, row.GetDateTimeOffset("FirstFactorAt"), row.GetDateTimeOffset("SecondFactorAt")));
     }

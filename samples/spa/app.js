@@ -284,9 +284,10 @@ $('totp-verify-form').addEventListener('submit', (event) => {
 
 $('disable-totp').addEventListener('click', () => run('disableTOTP', async () => {
   const deleted = await /** @type {User} */ (state.user).disableTOTP();
-  report('disableTOTP', 'Authenticator app removed.', deleted);
   showBackupCodes(null);
   await refresh();
+  // Reported last, like every action: the log line means the page shows the new state.
+  report('disableTOTP', 'Authenticator app removed.', deleted);
 }));
 
 $('regenerate-codes').addEventListener('click', () => run('createBackupCode', async () => {

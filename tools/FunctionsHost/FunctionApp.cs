@@ -12,14 +12,20 @@ internal sealed class FunctionApp
 {
     private readonly IReadOnlyDictionary<string, string> localValues;
 
-    private FunctionApp(string directory, HostJson host, LocalSettings local, WorkerConfig worker)
+    /// <summary>Settings that win over the environment: an embedding test's (see <see cref="Embedded"/>).</summary>
+    private readonly IReadOnlyDictionary<string, string> overrides;
+
+    private FunctionApp(string directory, HostJson host, LocalSettings local, WorkerConfig? worker, IReadOnlyDictionary<string, string>? overrides = null)
     {
         Directory = directory;
         Host = host;
         Local = local;
-        Worker = worker;
+        this.worker = worker;
         localValues = local.Values;
+        this.overrides = overrides ?? new Dictionary<string, string>();
     }
+
+    private readonly WorkerConfig? worker;
 
     public string Directory { get; }
 
@@ -27,7 +33,7 @@ internal sealed class FunctionApp
 
     public LocalSettings Local { get; }
 
-    public WorkerConfig Worker { get; }
+    public WorkerConfig Worker => worker ?? throw new InvalidOperationException("An embedded app has no worker.config.json to start.");
 
     public static FunctionApp Load(string directory)
     {
@@ -44,9 +50,17 @@ internal sealed class FunctionApp
             WorkerConfig.Read(Path.Combine(directory, "worker.config.json")));
     }
 
+    /// <summary>
+    /// An app whose worker runs inside the caller's process (<see cref="HostEmbedding"/>): <c>host.json</c> from
+    /// <paramref name="directory"/>, no <c>local.settings.json</c>, and <paramref name="settings"/> as its app settings.
+    /// </summary>
+    public static FunctionApp Embedded(string directory, IReadOnlyDictionary<string, string> settings) =>
+        new(directory, HostJson.Parse(File.ReadAllText(Path.Combine(directory, "host.json"))), LocalSettings.Read(""), null, settings);
+
     /// <summary>An app setting: the process environment wins over <c>local.settings.json</c>, as with Core Tools.</summary>
     public string? Setting(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } fromEnvironment
+        overrides.TryGetValue(name, out var overridden) ? overridden
+        : Environment.GetEnvironmentVariable(name) is { Length: > 0 } fromEnvironment
             ? fromEnvironment
             : localValues.GetValueOrDefault(name);
 

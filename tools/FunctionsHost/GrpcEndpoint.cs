@@ -24,3 +24,17 @@ internal sealed class GrpcEndpoint
             listen = options;
         });
 }
+
+/// <summary>Where the host serves the functions: the port asked for, or (0) the one the OS picked, known once bound.</summary>
+internal sealed class HttpEndpoint(int port)
+{
+    private ListenOptions? listen;
+
+    public string BaseUrl => listen?.IPEndPoint is { Port: > 0 } bound
+        ? $"http://127.0.0.1:{bound.Port}"
+        : throw new InvalidOperationException("The HTTP endpoint is not bound yet.");
+
+    public int Port => listen?.IPEndPoint?.Port ?? port;
+
+    public void Listen(KestrelServerOptions kestrel) => kestrel.Listen(IPAddress.Loopback, port, options => listen = options);
+}

@@ -34,7 +34,7 @@ internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder 
 
     public async Task InvokeAsync(HttpContext context, LoadedFunction function, Uri worker)
     {
-        var request = Invocation.Create(function);
+        var request = Invocation.Create(function, context.Request);
         // Set, not added: a client's own header must not steer the pairing.
         context.Request.Headers[CorrelationHeader] = request.InvocationId;
         request.InputData.Add(new ParameterBinding { Name = function.Http!.Parameter, Data = new TypedData { Http = new RpcHttp() } });

@@ -48,7 +48,8 @@ internal static class LocalHost
         return Environment.ExitCode;
     }
 
-    internal static WebApplication Build(HostArguments arguments, FunctionApp app)
+    /// <param name="embedding">Null to start the worker as a process (the tool); a test's in-process worker otherwise.</param>
+    internal static WebApplication Build(HostArguments arguments, FunctionApp app, HostEmbedding? embedding = null)
     {
         // No args and the tool's own folder as content root: the host's configuration is not the app's.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -61,20 +62,27 @@ internal static class LocalHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        if (embedding?.Logs is { } logs)
+        {
+            builder.Logging.AddProvider(logs);
+        }
 
         var port = arguments.Port ?? app.Local.LocalHttpPort ?? 7071;
         var grpc = new GrpcEndpoint();
+        var http = new HttpEndpoint(port);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, port);
+            http.Listen(kestrel);
             grpc.Listen(kestrel);
         });
 
         builder.Services.AddSingleton(app);
         builder.Services.AddSingleton(grpc);
-        builder.Services.AddSingleton(new HttpAddress($"http://127.0.0.1:{port}"));
+        builder.Services.AddSingleton(http);
+        builder.Services.AddSingleton(embedding ?? HostEmbedding.None);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerChannel>();
         builder.Services.AddSingleton<HttpInvoker>();
@@ -82,8 +90,17 @@ internal static class LocalHost
         builder.Services.AddHttpForwarder();
         builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = null);
         // Stopped in reverse order: the queue listener before the worker it invokes.
-        builder.Services.AddHostedService<WorkerProcess>();
-        builder.Services.AddHostedService<QueueListener>();
+        if (embedding is null)
+        {
+            builder.Services.AddHostedService<WorkerProcess>();
+        }
+        else
+        {
+            builder.Services.AddHostedService<EmbeddedWorker>();
+        }
+
+        builder.Services.AddSingleton<QueueListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueListener>());
         builder.Services.AddHostedService<ReadyBanner>();
 
         var cors = Cors(arguments.Cors ?? app.Local.Cors, arguments.CorsCredentials || app.Local.CorsCredentials);
@@ -93,16 +110,16 @@ internal static class LocalHost
         }
 
         var web = builder.Build();
-        web.UseWhen(context => context.Connection.LocalPort != grpc.Port, http =>
+        web.UseWhen(context => context.Connection.LocalPort != grpc.Port, pipeline =>
         {
             if (cors is not null)
             {
-                http.UseCors();
+                pipeline.UseCors();
             }
 
-            http.UseRouter(web.Services.GetRequiredService<HttpFunctionRouter>());
+            pipeline.UseRouter(web.Services.GetRequiredService<HttpFunctionRouter>());
             // Terminal: nothing on the HTTP port reaches the gRPC endpoint.
-            http.Run(context =>
+            pipeline.Run(context =>
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;

@@ -17,15 +17,43 @@ namespace FunctionsMfa.LocalHost;
 /// off and carries on. Left out: lease renewal for invocations over ten minutes, <c>newBatchThreshold</c>,
 /// identity-based connections.
 /// </summary>
-internal sealed partial class QueueListener(FunctionApp app, WorkerChannel channel, TimeProvider time, ILogger<QueueListener> logger) : BackgroundService
+/// <remarks>An embedding test may turn polling off and call <see cref="DrainOnceAsync"/> itself.</remarks>
+internal sealed partial class QueueListener(FunctionApp app, WorkerChannel channel, HostEmbedding embedding, TimeProvider time, ILogger<QueueListener> logger) : BackgroundService
 {
     private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan DefaultLease = TimeSpan.FromMinutes(10);
+
+    private TimeSpan Lease => embedding.QueueLease ?? DefaultLease;
 
     private QueueSettings Settings => app.Host.Queues;
 
+    /// <summary>
+    /// One receive of each queue function's queue, every message run to its end (deleted, released or poisoned), as
+    /// one poll would: the number of messages received.
+    /// </summary>
+    public async Task<int> DrainOnceAsync(CancellationToken cancellationToken)
+    {
+        var functions = await channel.Ready.WaitAsync(cancellationToken);
+        var handled = 0;
+        foreach (var function in functions.Functions.Where(f => f.Queue is not null))
+        {
+            var (queue, poison) = Clients(function);
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            QueueMessage[] messages = await queue.ReceiveMessagesAsync(Settings.BatchSize, Lease, cancellationToken);
+            await Task.WhenAll(messages.Select(m => ProcessAsync(function, queue, poison, m, cancellationToken)));
+            handled += messages.Length;
+        }
+
+        return handled;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!embedding.PollQueues)
+        {
+            return;
+        }
+
         WorkerFunctions functions;
         try
         {
@@ -46,13 +74,7 @@ internal sealed partial class QueueListener(FunctionApp app, WorkerChannel chann
     private async Task ListenAsync(LoadedFunction function, CancellationToken stoppingToken)
     {
         var trigger = function.Queue!;
-        var connection = ConnectionString(trigger.Connection);
-        var options = new QueueClientOptions { MessageEncoding = Settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
-        options.Retry.MaxRetries = 1;
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        var service = new QueueServiceClient(connection, options);
-        var queue = service.GetQueueClient(trigger.QueueName);
-        var poison = service.GetQueueClient(trigger.QueueName + "-poison");
+        var (queue, poison) = Clients(function);
         var created = false;
         var delay = MinimumPollingInterval;
         LogListening(function.Name, trigger.QueueName);
@@ -96,6 +118,16 @@ internal sealed partial class QueueListener(FunctionApp app, WorkerChannel chann
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(Settings.MaxPollingInterval.Ticks, MinimumPollingInterval.Ticks)));
         }
+    }
+
+    private (QueueClient Queue, QueueClient Poison) Clients(LoadedFunction function)
+    {
+        var trigger = function.Queue!;
+        var options = new QueueClientOptions { MessageEncoding = Settings.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
+        options.Retry.MaxRetries = 1;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        var service = new QueueServiceClient(ConnectionString(trigger.Connection), options);
+        return (service.GetQueueClient(trigger.QueueName), service.GetQueueClient(trigger.QueueName + "-poison"));
     }
 
     private async Task ProcessAsync(LoadedFunction function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)

@@ -5,7 +5,7 @@ namespace FunctionsMfa.LocalHost;
 /// "Host ready: URL", which scripts and tests wait for. A worker that fails to start or to load its functions stops
 /// the host with exit code 1, so that a script does not wait for a host that will never serve.
 /// </summary>
-internal sealed class ReadyBanner(WorkerChannel channel, FunctionApp app, HttpAddress address, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class ReadyBanner(WorkerChannel channel, FunctionApp app, HttpEndpoint address, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,5 +49,3 @@ internal sealed class ReadyBanner(WorkerChannel channel, FunctionApp app, HttpAd
     }
 }
 
-/// <summary>Where the host serves the functions.</summary>
-internal sealed record HttpAddress(string BaseUrl);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace FunctionsMfa.LocalHost;
 
@@ -122,8 +121,6 @@ internal sealed partial class WorkerProcess(
     private ProcessStartInfo StartInfo()
     {
         var uri = grpc.Uri;
-        var requestId = Guid.NewGuid().ToString();
-        var maxMessageLength = int.MaxValue.ToString(CultureInfo.InvariantCulture);
         var underSetPriv = OperatingSystem.IsLinux() && File.Exists(SetPriv);
         var start = new ProcessStartInfo(underSetPriv ? SetPriv : app.Worker.Executable)
         {
@@ -151,14 +148,7 @@ internal sealed partial class WorkerProcess(
             start.ArgumentList.Add(argument);
         }
 
-        string[] arguments =
-        [
-            "--host", uri.Host, "--port", uri.Port.ToString(CultureInfo.InvariantCulture), "--workerId", channel.WorkerId,
-            "--requestId", requestId, "--grpcMaxMessageLength", maxMessageLength,
-            "--functions-uri", uri.AbsoluteUri, "--functions-worker-id", channel.WorkerId,
-            "--functions-request-id", requestId, "--functions-grpc-max-message-length", maxMessageLength,
-        ];
-        foreach (var argument in arguments)
+        foreach (var argument in EmbeddedWorker.Arguments(uri, channel.WorkerId))
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # FunctionsMfa's commands. The README's two are `./build.sh run` and `./build.sh test`.
-#   run      install Azurite if needed, start it (data under .data/), create local.settings.json, serve the API
+#   run      start Azurite (data under .data/; none if AzureWebJobsStorage is set), create local.settings.json, serve
+#            the API through the local Functions host on 127.0.0.1:7071 (--port N, --cors ORIGINS), and the sample app
 #   test     install what the tests need (npm packages, Debian tools), bicep build + lint of infra/ (no warnings),
 #            publish when the package is stale, run every test; Azurite is started by the tests
-#   publish  the Native AOT binary and the deployable package (artifacts/functionsmfa.zip)
-#   bench    start-up benchmark: AOT binary vs JIT, exec to first 200 on /health
+#   publish  the deployable package (artifacts/functionsmfa.zip), as func azure functionapp publish lays it out
+#   bench    the benchmarks (bench/), written to BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -70,83 +71,87 @@ check_infra() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-cmd_run() {
-  ensure_node_tools
+# Azurite from node_modules, data under .data/azurite; none when AzureWebJobsStorage is set in the environment.
+start_azurite() {
+  if [ -n "${AzureWebJobsStorage:-}" ]; then
+    log "AzureWebJobsStorage is set in the environment: using it, starting no Azurite"
+    return 0
+  fi
   mkdir -p .data/azurite
   if port_open 10002; then
     log "Azurite already listening on 10000-10002; using it"
-  else
-    log "starting Azurite (data in .data/azurite, log in .data/azurite.log)"
-    node node_modules/azurite/dist/src/azurite.js --silent --location .data/azurite --skipApiVersionCheck --loose \
-      --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >.data/azurite.log 2>&1 &
-    AZURITE_PID=$!
-    trap 'kill $AZURITE_PID 2>/dev/null || true' EXIT INT TERM
-    for _ in $(seq 1 100); do port_open 10002 && port_open 10001 && break; sleep 0.1; done
-    port_open 10002 || { log "Azurite did not start; see .data/azurite.log"; exit 1; }
+    return 0
   fi
+  log "starting Azurite (data in .data/azurite, log in .data/azurite.log)"
+  node node_modules/azurite/dist/src/azurite.js --silent --location .data/azurite --skipApiVersionCheck --loose \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >.data/azurite.log 2>&1 &
+  AZURITE_PID=$!
+  for _ in $(seq 1 100); do port_open 10002 && port_open 10001 && break; sleep 0.1; done
+  port_open 10002 || { log "Azurite did not start; see .data/azurite.log"; exit 1; }
+}
 
+# The app under the local Functions host (tools/FunctionsHost), as `func start` would serve it:
+#   ./build.sh run [--port N] [--cors ORIGINS]
+cmd_run() {
+  local port=7071 cors=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --port|-p) port=$2; shift 2 ;;
+      --cors) cors=$2; shift 2 ;;
+      *) echo "usage: ./build.sh run [--port N] [--cors ORIGINS]" >&2; exit 2 ;;
+    esac
+  done
+  ensure_node_tools
+  start_azurite
+  trap 'kill ${AZURITE_PID:-} ${SAMPLE_PID:-} 2>/dev/null || true' EXIT INT TERM
+
+  log "building the app and the local Functions host"
   dotnet build src/Functions -c Debug -v quiet -nologo >/dev/null
-  # The built app is run from the repository root, so relative paths (.data/…) resolve here.
-  local app=src/Functions/bin/Debug/net10.0/FunctionsMfa.Functions.dll
-  dotnet "$app" --init-local-settings local.settings.sample.json local.settings.json
-  local url="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
+  dotnet build tools/FunctionsHost -c Debug -v quiet -nologo >/dev/null
+  local app=src/Functions/bin/Debug/net10.0
+  # local.settings.json (fresh development keys on first use) lives at the root, as Core Tools keeps it beside the
+  # project; the host reads it from the app folder, so it is linked there.
+  dotnet "$app/FunctionsMfa.Functions.dll" --init-local-settings local.settings.sample.json local.settings.json
+  ln -sf "$ROOT/local.settings.json" "$app/local.settings.json"
+  local url="http://127.0.0.1:$port"
   local key
   key=$(node -e 'const v=require("./local.settings.json").Values;console.log(process.env.Mfa__SecretKeys__0||v["Mfa__SecretKeys__0"])')
   # The sample app (samples/spa) and its backend (samples/backend: holds the secret key, creates sign-ins), on their
-  # own origin, which the API allows by CORS (an extra origin; local.settings.json's stay).
+  # own origin, which the host's CORS allows (added to --cors or Host.CORS).
   local sample_port="${SAMPLE_PORT:-5173}"
   local sample_origin="http://127.0.0.1:$sample_port"
-  export Mfa__Cors__AllowedOrigins__1="${Mfa__Cors__AllowedOrigins__1:-$sample_origin}"
+  if [ -z "$cors" ]; then
+    cors=$(node -e 'console.log((require("./local.settings.json").Host||{}).CORS||"")')
+  fi
+  cors="${cors:+$cors,}$sample_origin"
   MFA_API_URL="$url" MFA_SECRET_KEY="$key" SAMPLE_PORT="$sample_port" node samples/backend/server.mjs >.data/sample.log 2>&1 &
   SAMPLE_PID=$!
-  trap 'kill ${AZURITE_PID:-} $SAMPLE_PID 2>/dev/null || true' EXIT INT TERM
-  log "serving on $url"
+  log "serving on $url (CORS: $cors)"
   log "development secret key: $key"
   log "try: curl -s $url/health"
   log "sample app: $sample_origin/ (log in .data/sample.log; SMS codes in .data/sms.jsonl)"
-  dotnet "$app" --contentRoot "$ROOT" --urls "$url"
+  # Run from the repository root, so relative paths in the settings (.data/sms.jsonl) resolve here.
+  dotnet tools/FunctionsHost/bin/Debug/net10.0/FunctionsMfa.LocalHost.dll --script-root "$app" --port "$port" --cors "$cors"
 }
 
-# The deployable package: the Native AOT binary named as host.json's defaultExecutablePath, host.json, and the
-# function folders the binary writes from its own endpoint table; zipped with the executable bit kept.
+# The deployable package, laid out as `func azure functionapp publish` uploads it: the worker's publish folder
+# (functions.metadata, worker.config.json, .azurefunctions/, the assemblies) and host.json, zipped.
 cmd_publish() {
   local log_file=artifacts/publish.log
   command -v python3 >/dev/null || { log "python3 is needed to zip the package (apt-get install python3)"; return 1; }
-  rm -rf artifacts/publish artifacts/package artifacts/functionsmfa.zip
+  rm -rf artifacts/publish artifacts/functionsmfa.zip
   mkdir -p artifacts
-  log "dotnet publish (Native AOT, linux-x64) into artifacts/publish"
-  # ILC's warnings are checked below against tools/aot-known-warnings.txt instead of failing the link outright:
-  # the known ones come from Azure.Data.Tables and from ASP.NET Core's reflection JSON fallback, not from our code,
-  # whose trim/AOT analysis already fails the compile (TreatWarningsAsErrors).
-  set +e
-  dotnet publish src/Functions -c Release -r linux-x64 -o artifacts/publish -nologo -p:IlcTreatWarningsAsErrors=false >"$log_file" 2>&1
-  local rc=$?
-  set -e
-  if [ "$rc" -ne 0 ]; then cat "$log_file" >&2; return "$rc"; fi
-  local unknown
-  unknown=$(grep -E 'warning (IL|CS)[0-9]+' "$log_file" | sed -E 's/ \[[^]]*\]$//' | sort -u |
-    grep -vE -f <(grep -vE '^(#|$)' tools/aot-known-warnings.txt) || true)
-  if [ -n "$unknown" ]; then
-    echo "$unknown" >&2
-    log "publish produced new trim/AOT warnings (see $log_file)"
-    return 1
-  fi
-
-  local exe
-  exe=$(python3 -c 'import json;print(json.load(open("host.json"))["customHandler"]["description"]["defaultExecutablePath"])')
-  mkdir -p artifacts/package
-  cp "artifacts/publish/FunctionsMfa.Functions" "artifacts/package/$exe"
-  chmod 755 "artifacts/package/$exe"
-  cp host.json artifacts/package/host.json
-  "artifacts/package/$exe" --emit-functions artifacts/package >&2
-  python3 tools/zip_package.py artifacts/package artifacts/functionsmfa.zip
-  log "artifacts/functionsmfa.zip: $(du -h artifacts/functionsmfa.zip | cut -f1) ($exe: $(du -h "artifacts/package/$exe" | cut -f1))"
+  log "dotnet publish (Release, linux-x64, framework-dependent) into artifacts/publish"
+  dotnet publish src/Functions -c Release -r linux-x64 --self-contained false -o artifacts/publish -nologo >"$log_file" 2>&1 ||
+    { cat "$log_file" >&2; return 1; }
+  python3 tools/zip_package.py artifacts/publish artifacts/functionsmfa.zip
+  log "artifacts/functionsmfa.zip: $(du -h artifacts/functionsmfa.zip | cut -f1) ($(find artifacts/publish -type f | wc -l) files)"
 }
 
-# The package is rebuilt (about 1.5 min of AOT compile on 2 cores) only when something it is made from changed.
+# The package is rebuilt only when something it is made from changed.
 package_stale() {
   [ ! -f artifacts/functionsmfa.zip ] && return 0
-  [ -n "$(find src host.json Directory.Build.props Directory.Packages.props tools/aot-known-warnings.txt \
+  [ -n "$(find src host.json Directory.Build.props Directory.Packages.props \
     \( -name bin -o -name obj \) -prune -o -type f -newer artifacts/functionsmfa.zip -print -quit)" ]
 }
 

@@ -1,4 +1,4 @@
-// FunctionsMfa on Azure Functions Flex Consumption: the Native AOT custom handler, its storage, its secrets in Key
+// FunctionsMfa on Azure Functions Flex Consumption: the .NET isolated worker, its storage, its secrets in Key
 // Vault, SMS through Communication Services, and telemetry to Application Insights. Everything the app touches is
 // reached through its system-assigned identity; no key or connection string with a credential is stored anywhere.
 // Deploy: docs/deployment.md. Secrets are set out of band and never pass through this template.
@@ -20,7 +20,7 @@ param communicationDataLocation string = 'United States'
 @minLength(1)
 param smsSenderNumber string
 
-@description('Browser origins allowed to call the API, e.g. [\'https://app.example.com\']. Empty: none.')
+@description('Browser origins allowed to call the API (the platform\'s CORS, siteConfig.cors), e.g. [\'https://app.example.com\']. Empty: none.')
 param allowedCorsOrigins array = []
 
 @description('The name shown in authenticator apps and SMS texts, and the session tokens\' issuer.')
@@ -31,7 +31,7 @@ param issuer string = 'FunctionsMfa'
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Memory of each instance in MB (the AOT handler is small; 2048 is the default Flex size).')
+@description('Memory of each instance in MB (2048 is the default Flex size).')
 @allowed([
   512
   2048

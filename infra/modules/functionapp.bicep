@@ -1,4 +1,4 @@
-// The Flex Consumption plan and the Linux function app that runs the Native AOT custom handler. The app reaches
+// The Flex Consumption plan and the Linux function app that runs the .NET isolated worker. The app reaches
 // storage, Key Vault, Application Insights and Communication Services through its system-assigned identity; its
 // secrets are Key Vault references, resolved by the platform at start.
 
@@ -111,13 +111,6 @@ var plainSettings = [
   }
 ]
 
-var corsSettings = [
-  for (origin, i) in allowedCorsOrigins: {
-    name: 'Mfa__Cors__AllowedOrigins__${i}'
-    value: origin
-  }
-]
-
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -155,7 +148,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         allowedOrigins: allowedCorsOrigins
         supportCredentials: false
       }
-      appSettings: concat(secretSettings, plainSettings, corsSettings, [
+      appSettings: concat(secretSettings, plainSettings, [
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
           value: appInsights.properties.ConnectionString
@@ -176,10 +169,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
-      // A custom handler: the host starts host.json's defaultExecutablePath (the Native AOT binary).
+      // The .NET isolated worker on .NET 10: the host starts it from the package's worker.config.json.
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
   }

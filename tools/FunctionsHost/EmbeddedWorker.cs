@@ -38,11 +38,13 @@ internal sealed class EmbeddedWorker(HostEmbedding embedding, WorkerChannel chan
         var started = await worker;
         if (started is null)
         {
+            channel.Close();
             return;
         }
 
         channel.Terminate(GracePeriod);
         await started.DisposeAsync();
+        channel.Close();
     }
 
     private async Task<IAsyncDisposable?> StartWorkerAsync()

@@ -97,6 +97,9 @@ internal static class LocalHost
         else
         {
             builder.Services.AddHostedService<EmbeddedWorker>();
+            // The embedded worker's gRPC connection outlives the worker (its client is not disposed with it), and
+            // Kestrel's graceful stop would wait its whole 30 s for that idle connection: half a second, then it is cut.
+            builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromMilliseconds(500));
         }
 
         builder.Services.AddSingleton<QueueListener>();

@@ -20,6 +20,7 @@ internal sealed partial class WorkerChannel(FunctionApp app, ILogger<WorkerChann
     private readonly Channel<StreamingMessage> outbound = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> awaitingReply = new();
     private readonly TaskCompletionSource<WorkerFunctions> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource closed = new();
     private int streams;
 
     /// <summary>The id the worker is started with and must present in <c>StartStream</c>.</summary>
@@ -36,15 +37,16 @@ internal sealed partial class WorkerChannel(FunctionApp app, ILogger<WorkerChann
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closed.Token);
         var writing = WriteAllAsync(responses, stop.Token);
         try
         {
-            await foreach (var message in requests.ReadAllAsync(cancellationToken))
+            await foreach (var message in requests.ReadAllAsync(reading.Token))
             {
                 Receive(message);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (reading.IsCancellationRequested)
         {
         }
         catch (IOException exception)
@@ -66,6 +68,12 @@ internal sealed partial class WorkerChannel(FunctionApp app, ILogger<WorkerChann
     /// <summary>Asks the worker to stop on its own (it stops its host application) within the grace period.</summary>
     public void Terminate(TimeSpan gracePeriod) =>
         outbound.Writer.TryWrite(new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(gracePeriod) } });
+
+    /// <summary>
+    /// Ends the stream from the host's side, for a worker that stopped without closing it (an embedded worker's gRPC
+    /// client outlives its host): otherwise the host's server would wait its whole shutdown timeout for the open call.
+    /// </summary>
+    public void Close() => closed.Cancel();
 
     /// <summary>Fails whatever waits on the worker: the worker is gone or did not start.</summary>
     public void Fail(Exception reason)

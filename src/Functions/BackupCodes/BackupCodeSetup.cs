@@ -1,7 +1,7 @@
 using FunctionsMfa.Functions.Wire;
 namespace FunctionsMfa.Functions.BackupCodes;
 
-/// <summary>The backup-code feature's services and routes (under <c>/v1/me</c>).</summary>
+/// <summary>The backup-code feature's services.</summary>
 internal static class BackupCodeSetup
 {
     public static IServiceCollection AddBackupCodes(this IServiceCollection services)
@@ -12,12 +12,6 @@ internal static class BackupCodeSetup
         services.AddSingleton<IBackupCodeIssuer>(sp => sp.GetRequiredService<BackupCodeStore>());
         services.AddJsonContext(BackupCodeJson.Default);
         return services;
-    }
-
-    public static RouteGroupBuilder MapBackupCodes(this RouteGroupBuilder me)
-    {
-        me.MapPost("/backup_codes", BackupCodeEndpoints.CreateAsync).WithName("CreateBackupCodes");
-        return me;
     }
 }
 

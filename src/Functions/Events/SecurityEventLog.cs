@@ -1,3 +1,4 @@
+using Azure;
 using System.Globalization;
 using System.Security.Cryptography;
 using Azure.Data.Tables;
@@ -38,7 +39,14 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
     public async Task RecordAsync(string userId, string type, IReadOnlyDictionary<string, string>? data, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(MfaTables.Events);
-        await table.AddEntityAsync(Entity(userId, time.GetUtcNow(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), type, data), cancellationToken);
+        try
+        {
+            await table.AddEntityAsync(Entity(userId, time.GetUtcNow(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), type, data), cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 409)
+        {
+            // The SDK's retry of an insert whose first try was written (its answer timed out): the event is recorded.
+        }
     }
 
     /// <summary>

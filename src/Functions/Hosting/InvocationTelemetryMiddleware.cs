@@ -1,36 +1,24 @@
 using System.Diagnostics;
-using FunctionsMfa.Functions.Health;
 using FunctionsMfa.Functions.Storage;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace FunctionsMfa.Functions.Hosting;
 
-/// <summary>Puts <see cref="InvocationTelemetry"/> first in the pipeline, so its span covers everything, errors included.</summary>
-internal sealed class InvocationTelemetryStartupFilter : IStartupFilter
-{
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.Use(InvocationTelemetry.InvokeAsync);
-        next(app);
-    };
-}
-
 /// <summary>
-/// One span per function invocation, named after the function (the endpoint's name, or the queue function's name),
-/// with its trigger, route template, method, status, outcome and the storage requests it made. What a request carries is never recorded: no URL, no
-/// query string, no header (Authorization included), no body, no route values. The caller's <c>traceparent</c>
-/// (the Functions host's) is the parent; without one the span is a root.
+/// One span per function invocation, named after the function, with its trigger, route template, method, status,
+/// outcome and the storage requests it made. What a request carries is never recorded: no URL, no query string, no
+/// header (Authorization included), no body, no route values. The host's trace context (sent with the invocation) is
+/// the parent; without one the span is a root.
 /// </summary>
-internal static class InvocationTelemetry
+internal sealed class InvocationTelemetryMiddleware : IFunctionsWorkerMiddleware
 {
-    public const string UnmatchedName = "Unmatched";
-
-    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
-        var parent = ParentContext(context.Request.Headers);
+        var parent = ActivityContext.TryParse(context.TraceContext?.TraceParent, context.TraceContext?.TraceState, isRemote: true, out var traced) ? traced : default;
         if (parent == default)
         {
-            // Without a caller's trace, ours is the root: ASP.NET Core's own request activity is never exported, so a
-            // span under it would point at a parent nobody sees. (Only this async flow is affected.)
+            // Without a caller's trace, ours is the root (only this async flow is affected).
             Activity.Current = null;
         }
 
@@ -52,24 +40,12 @@ internal static class InvocationTelemetry
         }
     }
 
-    private static void Record(Activity? activity, HttpContext context, bool failed, int storageRequests)
+    private static void Record(Activity? activity, FunctionContext context, bool failed, int storageRequests)
     {
-        var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<NotAFunction>() is not null)
-        {
-            // The host's readiness poll of "/" is not a function invocation.
-            if (activity is not null)
-            {
-                activity.IsAllDataRequested = false;
-                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-            }
-
-            return;
-        }
-
-        var queue = endpoint?.Metadata.GetMetadata<QueueFunctionMetadata>();
-        var name = queue?.Name ?? endpoint?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? UnmatchedName;
-        var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
+        var http = context.GetHttpContext();
+        var function = MethodTunnelMiddleware.ServedBy(context) ?? FunctionCatalog.Find(context.FunctionDefinition.Name);
+        var name = function?.Name ?? context.FunctionDefinition.Name;
+        var status = failed ? StatusCodes.Status500InternalServerError : http?.Response.StatusCode ?? StatusCodes.Status200OK;
         var outcome = Outcome(status);
         MfaTelemetry.Invocations.Add(1, new("faas.name", name), new("mfa.outcome", outcome));
         MfaTelemetry.StorageRequests.Record(storageRequests, new KeyValuePair<string, object?>("faas.name", name));
@@ -81,18 +57,21 @@ internal static class InvocationTelemetry
 
         activity.DisplayName = name;
         activity.SetTag("faas.name", name);
-        activity.SetTag("faas.trigger", queue is null ? "http" : "pubsub");
-        if (queue is not null)
+        activity.SetTag("faas.trigger", http is null ? "pubsub" : "http");
+        if (http is null)
         {
-            activity.SetTag("messaging.destination.name", queue.QueueName);
+            if (context.FunctionDefinition.InputBindings.Values.FirstOrDefault(b => b.Type == "queueTrigger") is not null)
+            {
+                activity.SetTag("messaging.destination.name", Storage.MfaQueues.SmsCodes);
+            }
         }
         else
         {
-            activity.SetTag("http.request.method", context.Request.Method);
-            if (endpoint is RouteEndpoint route)
+            activity.SetTag("http.request.method", http.Request.Method);
+            if (function is not null)
             {
                 // The template ("v1/sign_ins/{id}"), never the values.
-                activity.SetTag("http.route", FunctionManifest.Route(route.RoutePattern));
+                activity.SetTag("http.route", function.Route);
             }
         }
 
@@ -109,7 +88,4 @@ internal static class InvocationTelemetry
         >= 400 => "rejected",
         _ => "success",
     };
-
-    private static ActivityContext ParentContext(IHeaderDictionary headers) =>
-        ActivityContext.TryParse(headers.TraceParent.ToString(), headers.TraceState.ToString(), isRemote: true, out var parent) ? parent : default;
 }

@@ -45,7 +45,6 @@ internal static class TelemetrySetup
 
     internal static IServiceCollection AddMfaTelemetry(this IServiceCollection services, string? connectionString, string? authentication)
     {
-        services.AddSingleton<IStartupFilter, InvocationTelemetryStartupFilter>();
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             return services;

@@ -1,9 +1,11 @@
 using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -12,22 +14,28 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// <c>POST /v1/me/phone_numbers {phone_number}</c>: adds an unverified number, parsed to E.164, if its country and line
 /// type may receive codes and the user holds fewer than <c>Mfa:Sms:MaxPhoneNumbersPerUser</c> numbers.
 /// </summary>
-internal static class AddPhoneNumber
+/// <remarks>
+/// Round trips: 1 (the transaction of the row and the <c>phoneset</c> write; the partition came with the session
+/// check) + 1 (audit event). The cap is judged on the snapshot and committed If-Match on it, so concurrent adds
+/// cannot pass it together: the loser reads again and is judged again.
+/// </remarks>
+[CalledBy(Caller.Session)]
+[Form("phone_number", Required = ["phone_number"])]
+internal sealed class AddPhoneNumber(
+    UserStore users,
+    PhoneNumberStore phones,
+    SmsDestinations destinations,
+    SecurityEventLog events,
+    IOptions<SmsOptions> options,
+    TimeProvider time)
 {
-    /// <summary>
-    /// Round trips: 1 (the transaction of the row and the <c>phoneset</c> write; the partition came with the session
-    /// check) + 1 (audit event). The cap is judged on the snapshot and committed If-Match on it, so concurrent adds
-    /// cannot pass it together: the loser reads again and is judged again.
-    /// </summary>
-    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
-        HttpContext context, SessionPrincipal session, UserStore users, PhoneNumberStore phones, SmsDestinations destinations, SecurityEventLog events,
-        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(AddPhoneNumber))]
+    public async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/me/phone_numbers")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (form, error) = await RequestForm.ReadAsync(context, "phone_number");
-        if (form is null)
-        {
-            return error!.Result();
-        }
+        var session = request.Session();
+
+        var form = request.Form();
 
         if (form.Require("phone_number", out var input) is { } missing)
         {

@@ -1,10 +1,12 @@
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -14,18 +16,25 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// the success that consumes the code) is one If-Match write of the row that was read; a conflict re-reads and
 /// decides again, so of many concurrent attempts with one code exactly one succeeds.
 /// </summary>
-internal static class AttemptPhoneNumberVerification
+/// <remarks>
+/// Round trips: 1 (row read) + 1 (row write) per try, + 1 (audit event) on success.
+/// </remarks>
+[CalledBy(Caller.Session)]
+[Form("code", Required = ["code"])]
+internal sealed class AttemptPhoneNumberVerification(
+    PhoneNumberStore phones,
+    KeyedHash keyedHash,
+    SecurityEventLog events,
+    IOptions<SmsOptions> options,
+    TimeProvider time)
 {
-    /// <summary>Round trips: 1 (row read) + 1 (row write) per try, + 1 (audit event) on success.</summary>
-    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
-        string id, HttpContext context, SessionPrincipal session, PhoneNumberStore phones, KeyedHash keyedHash, SecurityEventLog events,
-        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(AttemptPhoneNumberVerification))]
+    public async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/me/phone_numbers/{id}/attempt_verification")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (form, error) = await RequestForm.ReadAsync(context, "code");
-        if (form is null)
-        {
-            return error!.Result();
-        }
+        var session = request.Session();
+
+        var form = request.Form();
 
         if (form.Require("code", out var code) is { } missing)
         {

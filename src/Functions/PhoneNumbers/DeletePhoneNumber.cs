@@ -1,8 +1,10 @@
 using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
 
@@ -10,13 +12,18 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// <c>DELETE /v1/me/phone_numbers/{id}</c>. Removing a 2FA number needs step-up; removing the last second factor
 /// removes the backup codes in the same transaction; removing a 2FA number ends the user's other sessions in it.
 /// </summary>
-internal static class DeletePhoneNumber
+/// <remarks>
+/// Round trips: 1 (If-Match delete or transaction; the partition came with the session check) + 1 (audit event).
+/// </remarks>
+[CalledBy(Caller.Session)]
+internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones, StepUp stepUp, SecurityEventLog events)
 {
-    /// <summary>Round trips: 1 (If-Match delete or transaction; the partition came with the session check) + 1 (audit event).</summary>
-    public static async Task<Results<Ok<DeletedPhoneNumber>, ErrorResult>> HandleAsync(
-        string id, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp, SecurityEventLog events,
-        CancellationToken cancellationToken)
+    [Function(nameof(DeletePhoneNumber))]
+    public async Task<Results<Ok<DeletedPhoneNumber>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/me/phone_numbers/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        var session = request.Session();
+
         for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);

@@ -1,9 +1,11 @@
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Crypto;
+using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -12,18 +14,26 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// <c>POST /v1/me/phone_numbers/{id}/prepare_verification [{strategy:"phone_code"}]</c>: a new code by SMS. The new
 /// code replaces the previous one; the wrong tries so far stay.
 /// </summary>
-internal static class PreparePhoneNumberVerification
+/// <remarks>
+/// Round trips: 1 (row read) + 2 reads and 2 writes (SMS limits) + 1 (row write) + 1 (enqueue).
+/// </remarks>
+[CalledBy(Caller.Session)]
+[Form("strategy")]
+internal sealed class PreparePhoneNumberVerification(
+    PhoneNumberStore phones,
+    SmsCodeDispatch sms,
+    KeyedHash keyedHash,
+    IOptions<SmsOptions> options,
+    TimeProvider time)
 {
-    /// <summary>Round trips: 1 (row read) + 2 reads and 2 writes (SMS limits) + 1 (row write) + 1 (enqueue).</summary>
-    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
-        string id, HttpContext context, SessionPrincipal session, PhoneNumberStore phones, SmsCodeDispatch sms, KeyedHash keyedHash,
-        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(PreparePhoneNumberVerification))]
+    public async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/me/phone_numbers/{id}/prepare_verification")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (form, error) = await RequestForm.ReadAsync(context, "strategy");
-        if (form is null)
-        {
-            return error!.Result();
-        }
+        var context = request.HttpContext;
+        var session = request.Session();
+
+        var form = request.Form();
 
         if (form.Has("strategy") && form.Get("strategy") != "phone_code")
         {

@@ -1,9 +1,11 @@
 using FunctionsMfa.Functions.BackupCodes;
+using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -14,18 +16,26 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// number (reserving or releasing it, moving the default) needs step-up when the user already has a second factor.
 /// Making this number the default clears the flag on the others in the same entity-group transaction.
 /// </summary>
-internal static class UpdatePhoneNumber
+/// <remarks>
+/// Round trips: 1 (write or transaction; the partition came with the session check), again from a fresh read on a conflict.
+/// </remarks>
+[CalledBy(Caller.Session)]
+[Form("reserved_for_second_factor", "default_second_factor", Booleans = ["reserved_for_second_factor", "default_second_factor"])]
+internal sealed class UpdatePhoneNumber(
+    UserStore users,
+    PhoneNumberStore phones,
+    StepUp stepUp,
+    IOptions<SmsOptions> options,
+    TimeProvider time)
 {
-    /// <summary>Round trips: 1 (write or transaction; the partition came with the session check), again from a fresh read on a conflict.</summary>
-    public static async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> HandleAsync(
-        string id, HttpContext context, SessionPrincipal session, UserStore users, PhoneNumberStore phones, StepUp stepUp,
-        IOptions<SmsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(UpdatePhoneNumber))]
+    public async Task<Results<Ok<PhoneNumberResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", "post", Route = "v1/me/phone_numbers/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var (form, error) = await RequestForm.ReadAsync(context, "reserved_for_second_factor", "default_second_factor");
-        if (form is null)
-        {
-            return error!.Result();
-        }
+        var context = request.HttpContext;
+        var session = request.Session();
+
+        var form = request.Form();
 
         if (!TryReadBool(form, "reserved_for_second_factor", out var reservedInput))
         {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Security;
 
-/// <summary>The failure budget and lockout, and the backend's user routes (unlock, reset, events).</summary>
+/// <summary>The failure budget and lockout.</summary>
 internal static class SecuritySetup
 {
     public static IServiceCollection AddSecurity(this IServiceCollection services)
@@ -20,16 +20,6 @@ internal static class SecuritySetup
         services.AddSecondFactorSignIns();
         services.AddJsonContext(SecurityJson.Default);
         return services;
-    }
-
-    public static IEndpointRouteBuilder MapBackendUsers(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/v1/users/{user_id}").RequireSecretKey().WithTags("Users (backend)");
-        group.MapGet("/", BackendUserEndpoints.GetAsync).WithName("GetUser");
-        group.MapPost("/unlock", BackendUserEndpoints.UnlockAsync).WithName("UnlockUser");
-        group.MapDelete("/mfa", BackendUserEndpoints.ResetAsync).WithName("ResetUserMfa");
-        group.MapGet("/events", BackendUserEndpoints.ListEventsAsync).WithName("ListUserEvents");
-        return app;
     }
 }
 

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace FunctionsMfa.Functions.Sessions;
 
 /// <summary>The verified claims of the caller's session token.</summary>
@@ -15,10 +13,11 @@ internal sealed record SessionPrincipal(string UserId, string SessionId, DateTim
     public TimeSpan? SecondFactorAge(DateTimeOffset now) =>
         SecondFactorAgeMinutes < 0 ? null : TimeSpan.FromMinutes(SecondFactorAgeMinutes) + (now - IssuedAt);
 
-    /// <summary>Minimal-API binding: set by <see cref="SessionAuthentication"/> on the routes that require a session.</summary>
-    public static ValueTask<SessionPrincipal?> BindAsync(HttpContext context, ParameterInfo parameter)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return ValueTask.FromResult(context.Features.Get<SessionPrincipal>());
-    }
+}
+
+internal static class SessionPrincipalExtensions
+{
+    /// <summary>The caller of a <see cref="Hosting.Caller.Session"/> function, admitted by <see cref="Hosting.AuthenticationMiddleware"/>.</summary>
+    public static SessionPrincipal Session(this HttpRequest request) =>
+        request.HttpContext.Features.Get<SessionPrincipal>() ?? throw new InvalidOperationException("The function is not declared [CalledBy(Caller.Session)].");
 }

@@ -6,15 +6,17 @@ using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.SignIns;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sms;
 
 /// <summary>
 /// The queue-triggered function on <c>sms-codes</c>: opens the sealed code, renders the text in the message's
-/// language and hands it to the provider. A failure answers non-2xx, so the host retries; on the last allowed
-/// dequeue a failure means the message goes to <c>sms-codes-poison</c>, which is logged and audited here (the host
-/// or the drainer moves it). A code that expired while queued is dropped: sending it would only confuse.
+/// language and hands it to the provider. A failure throws, so the host retries; on the last allowed dequeue
+/// (<c>host.json</c>'s <c>maxDequeueCount</c>) a failure means the message goes to <c>sms-codes-poison</c>, which is
+/// logged and audited here (the host moves it). A code that expired while queued is dropped: sending it would only
+/// confuse.
 /// </summary>
 internal sealed partial class SendSmsCode(
     ISmsProvider provider,
@@ -22,15 +24,20 @@ internal sealed partial class SendSmsCode(
     SecurityEventLog events,
     IOptions<SmsOptions> options,
     IOptions<MfaOptions> mfa,
-    IOptions<QueueDrainOptions> drain,
+    IOptions<HostQueueOptions> queues,
     TimeProvider time,
-    ILogger<SendSmsCode> logger) : IQueueFunction
+    ILogger<SendSmsCode> logger)
 {
-    public string Name => "SendSmsCode";
-
-    public string QueueName => Storage.MfaQueues.SmsCodes;
-
-    public string BindingName => "message";
+    [Function(nameof(SendSmsCode))]
+    public async Task Run([QueueTrigger(Storage.MfaQueues.SmsCodes)] string message, long dequeueCount, string id, CancellationToken cancellationToken)
+    {
+        var outcome = await HandleAsync(new QueueInvocation(message, dequeueCount, id), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            // The reason only ("provider failure", "malformed message"): never the message, which holds the sealed code.
+            throw new SmsNotSentException(outcome.Reason ?? "failed");
+        }
+    }
 
     public async Task<QueueOutcome> HandleAsync(QueueInvocation invocation, CancellationToken cancellationToken)
     {
@@ -100,7 +107,7 @@ internal sealed partial class SendSmsCode(
     private async Task<QueueOutcome> FailAsync(QueueInvocation invocation, SmsCodeMessage? message, string reason, CancellationToken cancellationToken)
     {
         var id = message?.Id ?? invocation.MessageId ?? "unknown";
-        if (invocation.DequeueCount >= drain.Value.MaxDequeueCount)
+        if (invocation.DequeueCount >= queues.Value.MaxDequeueCount)
         {
             LogPoisoned(logger, id, invocation.DequeueCount, reason);
             if (message is not null)
@@ -149,3 +156,17 @@ internal sealed partial class SendSmsCode(
     [LoggerMessage(Level = LogLevel.Error, Message = "SMS {MessageId} failed on its last dequeue ({DequeueCount}): {Reason}; it goes to sms-codes-poison")]
     private static partial void LogPoisoned(ILogger logger, string messageId, long dequeueCount, string reason);
 }
+
+/// <summary>A queue message as the trigger hands it to the function.</summary>
+internal sealed record QueueInvocation(string MessageText, long DequeueCount, string? MessageId);
+
+/// <summary>What the function made of one message. A failure makes the host retry, then move it to the poison queue.</summary>
+internal readonly record struct QueueOutcome(bool Succeeded, string? Reason)
+{
+    public static QueueOutcome Success => new(true, null);
+
+    public static QueueOutcome Failure(string reason) => new(false, reason);
+}
+
+/// <summary>Thrown so that the host retries the message; carries the reason only.</summary>
+internal sealed class SmsNotSentException(string reason) : Exception($"SMS not sent: {reason}");

@@ -27,7 +27,6 @@ internal static class SmsSetup
                 ? AcsSmsClient.Create(options.Acs, time)
                 : new FileSmsProvider(sp.GetRequiredService<IOptions<SmsOptions>>(), time);
         });
-        services.AddQueueFunction<SendSmsCode>();
         return services;
     }
 }

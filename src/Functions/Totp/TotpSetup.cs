@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Totp;
 
-/// <summary>The TOTP feature's services and routes (under <c>/v1/me</c>).</summary>
+/// <summary>The TOTP feature's services.</summary>
 internal static class TotpSetup
 {
     public static IServiceCollection AddTotp(this IServiceCollection services)
@@ -20,13 +20,5 @@ internal static class TotpSetup
         // First in the chain: ahead of the reflection resolver the JIT build keeps, so tests exercise the generated code too.
         services.AddJsonContext(TotpJson.Default);
         return services;
-    }
-
-    public static RouteGroupBuilder MapTotp(this RouteGroupBuilder me)
-    {
-        me.MapPost("/totp", TotpEndpoints.CreateAsync).WithName("CreateTotp");
-        me.MapPost("/totp/attempt_verification", TotpEndpoints.VerifyAsync).WithName("VerifyTotp");
-        me.MapDelete("/totp", TotpEndpoints.DeleteAsync).WithName("DeleteTotp");
-        return me;
     }
 }

@@ -5,22 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsMfa.Functions.Users;
 
-/// <summary>The signed-in user's own routes (session token). Feature folders add theirs under the same group.</summary>
-internal static class MeEndpoints
-{
-    public static RouteGroupBuilder MapMeGroup(this IEndpointRouteBuilder app) =>
-        app.MapGroup("/v1/me").RequireSession().WithTags("User (session)");
-
-    public static RouteGroupBuilder MapMe(this RouteGroupBuilder me)
-    {
-        me.MapGet("/", GetAsync).WithName("GetMe");
-        return me;
-    }
-
-    /// <summary>Round trips: 0 of its own (the session check's partition query holds everything).</summary>
-    internal static Ok<UserResource> GetAsync(SessionPrincipal session) => TypedResults.Ok(UserResource.From(session.User));
-}
-
 /// <summary>The <c>user</c> MFA summary.</summary>
 internal sealed record UserResource(
     string Id, bool TwoFactorEnabled, bool TotpEnabled, bool BackupCodeEnabled, int BackupCodesRemaining, IReadOnlyList<PhoneNumberSummary> PhoneNumbers)

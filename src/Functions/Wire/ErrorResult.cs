@@ -6,9 +6,11 @@ using Microsoft.AspNetCore.Http.Metadata;
 namespace FunctionsMfa.Functions.Wire;
 
 /// <summary>Writes an <see cref="MfaError"/> in Clerk's envelope, with a <c>trace_id</c>.</summary>
-internal sealed class ErrorResult(MfaError error) : IResult, IEndpointMetadataProvider
+internal sealed class ErrorResult(MfaError error) : IResult, IStatusCodeHttpResult
 {
     public MfaError Error { get; } = error;
+
+    public int? StatusCode => Error.Status;
 
     public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, Error);
 
@@ -31,12 +33,6 @@ internal sealed class ErrorResult(MfaError error) : IResult, IEndpointMetadataPr
 
     public static string TraceId(HttpContext context) =>
         Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
-
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(400, typeof(ErrorEnvelope), ["application/json"]));
-    }
 }
 
 internal static class Errors

@@ -49,9 +49,10 @@ internal sealed class RequestForm
         {
             body = await ReadLimitedAsync(request.Body, context.RequestAborted);
         }
-        catch (BadHttpRequestException)
+        catch (BadHttpRequestException bad)
         {
-            return (null, MfaErrors.RequestBodyInvalid);
+            // The server's own limit (a chunked body has no length to check up front) is "too large", not "malformed".
+            return (null, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? MfaErrors.RequestBodyTooLarge : MfaErrors.RequestBodyInvalid);
         }
 
         if (body.Length > MaxBodyBytes)
@@ -208,4 +209,28 @@ internal sealed class RequestForm
 
         return result;
     }
+}
+
+/// <summary>
+/// Declares that a function takes a body of these flat parameters (none: an empty body or <c>{}</c>). The body is
+/// read once, before the function runs (<see cref="Hosting.FormMiddleware"/>), with every rule of
+/// <see cref="RequestForm.ReadAsync"/>; the OpenAPI document describes it from here.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+internal sealed class FormAttribute(params string[] parameters) : Attribute
+{
+    public IReadOnlyList<string> Parameters { get; } = parameters;
+
+    /// <summary>The parameters a request must carry (documentation: the function checks them itself, with its own error).</summary>
+    public string[] Required { get; init; } = [];
+
+    /// <summary>The parameters whose value is <c>true</c> or <c>false</c>; the others are strings.</summary>
+    public string[] Booleans { get; init; } = [];
+}
+
+internal static class RequestFormExtensions
+{
+    /// <summary>The body of a function declared <see cref="FormAttribute"/>, read by <see cref="Hosting.FormMiddleware"/>.</summary>
+    public static RequestForm Form(this HttpRequest request) =>
+        request.HttpContext.Features.Get<RequestForm>() ?? throw new InvalidOperationException("The function is not declared [Form(...)].");
 }

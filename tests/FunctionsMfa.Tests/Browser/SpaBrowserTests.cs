@@ -58,7 +58,7 @@ public sealed class SpaAppFactory : LiveAppFactory
         return new Uri($"http://127.0.0.1:{SamplePort}/");
     }
 
-    public new async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         if (backend is { HasExited: false })
         {
@@ -70,11 +70,8 @@ public sealed class SpaAppFactory : LiveAppFactory
         await base.DisposeAsync();
     }
 
-    protected override void ConfigureLiveSettings(IDictionary<string, string?> values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        values["Mfa:Cors:AllowedOrigins:0"] = $"http://127.0.0.1:{SamplePort}";
-    }
+    /// <summary>The sample app's origin is the one the host allows by CORS (its <c>--cors</c>).</summary>
+    public SpaAppFactory() => CorsOrigins = $"http://127.0.0.1:{SamplePort}";
 }
 
 public sealed class SpaBrowserTests(SpaAppFactory app) : IClassFixture<SpaAppFactory>

@@ -22,7 +22,7 @@ public sealed partial class InfrastructureTemplateTests
         ["Mfa__SecretKeys__0", "Mfa__Sessions__SigningKeys__0", "Mfa__Encryption__Keys__0", "Mfa__Encryption__HashKey"];
 
     [Fact]
-    public void Function_app_runs_the_custom_handler_on_flex_consumption_with_a_system_assigned_identity()
+    public void Function_app_runs_the_dotnet_isolated_worker_10_on_flex_consumption_with_a_system_assigned_identity()
     {
         var plan = Single("Microsoft.Web/serverfarms");
         Assert.Equal("FC1", (string?)plan["sku"]?["name"]);
@@ -33,8 +33,8 @@ public sealed partial class InfrastructureTemplateTests
         Assert.Contains("linux", (string?)site["kind"], StringComparison.Ordinal);
         Assert.Equal("SystemAssigned", (string?)site["identity"]?["type"]);
         var config = site["properties"]!["functionAppConfig"]!;
-        Assert.Equal("custom", (string?)config["runtime"]?["name"]);
-        Assert.Equal("1.0", (string?)config["runtime"]?["version"]);
+        Assert.Equal("dotnet-isolated", (string?)config["runtime"]?["name"]);
+        Assert.Equal("10.0", (string?)config["runtime"]?["version"]);
         Assert.Equal("blobContainer", (string?)config["deployment"]?["storage"]?["type"]);
         Assert.Equal("SystemAssignedIdentity", (string?)config["deployment"]?["storage"]?["authentication"]?["type"]);
     }

@@ -60,8 +60,6 @@ public sealed class TelemetryExportTests
     {
         protected override void ConfigureTestServices(IServiceCollection services)
         {
-            var filter = services.Single(d => d.ImplementationType == typeof(InvocationTelemetryStartupFilter));
-            services.Remove(filter);
             services.AddMfaTelemetry($"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint={ingestionUrl}", authentication: null);
         }
     }

@@ -1,3 +1,7 @@
+using Microsoft.Extensions.Options;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Auth;
 using System.Net;
 using FunctionsMfa.Tests.Infrastructure;
 
@@ -60,9 +64,11 @@ public sealed class AuthenticationTests(MfaAppFactory app) : IClassFixture<MfaAp
     [Fact]
     public async Task A_token_signed_by_another_key_is_refused()
     {
-        using var other = new MfaAppFactory();
-        await other.InitializeAsync();
-        var foreign = other.SessionToken(Wire.NewUserId());
+        // Another deployment's key: a well-formed ES256 token with a key id this service does not publish.
+        var otherKey = LocalDevelopment.GenerateKeys().Single(k => k.Key == "Mfa__Sessions__SigningKeys__0").Value.Replace("dev1:", "other:", StringComparison.Ordinal);
+        using var otherIssuer = new SessionTokens(
+            Options.Create(new SessionTokenOptions { SigningKeys = [otherKey] }), Options.Create(new MfaOptions { Issuer = "FunctionsMfa Test" }), app.Time);
+        var foreign = otherIssuer.Issue(Wire.NewUserId(), "sess_other" + Guid.NewGuid().ToString("N"), ["pwd"], app.Time.GetUtcNow(), null);
         await (await app.ClientWithToken(foreign).GetAsync("/v1/me")).ErrorAsync(401, "authentication_invalid");
     }
 

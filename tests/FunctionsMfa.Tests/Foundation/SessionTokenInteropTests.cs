@@ -17,8 +17,6 @@ namespace FunctionsMfa.Tests.Foundation;
 /// </summary>
 public sealed class RotatingKeysKestrelAppFactory : MfaAppFactory
 {
-    public RotatingKeysKestrelAppFactory() => ListenOnLoopback();
-
     public string NewSigningKey { get; } = SigningKey("k-new");
 
     public string OldSigningKey { get; } = SigningKey("k-old");

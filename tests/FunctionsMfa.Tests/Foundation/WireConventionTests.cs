@@ -132,18 +132,15 @@ public sealed class WireConventionTests(MfaAppFactory app) : IClassFixture<MfaAp
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var paths = (await response.JsonAsync()).GetProperty("paths");
 
-        // Every HTTP function (a named route endpoint) is documented with each of its verbs; the document itself is not.
-        var endpoints = app.Service<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
-            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>() is { EndpointName: not "GetOpenApi" })
-            .Where(e => e.Metadata.GetMetadata<FunctionsMfa.Functions.Hosting.QueueFunctionMetadata>() is null)
-            .ToList();
-        Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} named endpoints");
-        foreach (var endpoint in endpoints)
+        // Every HTTP function is documented with each of its own verbs; the document itself and the catch-all are not.
+        var functions = FunctionsMfa.Functions.Hosting.FunctionCatalog.Http
+            .Where(f => f.Name is not ("GetOpenApi" or FunctionsMfa.Functions.Hosting.NoRoute.Name)).ToList();
+        Assert.True(functions.Count >= 20, $"only {functions.Count} functions");
+        foreach (var function in functions)
         {
-            var path = "/" + endpoint.RoutePattern.RawText!.Trim('/');
+            var path = "/" + function.Route;
             Assert.True(paths.TryGetProperty(path, out var item), $"OpenAPI lacks {path}");
-            foreach (var verb in endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods)
+            foreach (var verb in function.OwnMethods)
             {
                 Assert.True(item.TryGetProperty(verb.ToLowerInvariant(), out _), $"OpenAPI lacks {verb} {path}");
             }

@@ -6,25 +6,26 @@ namespace FunctionsMfa.Tests.Infrastructure;
 /// <summary>
 /// The app as a client in another process sees it: a real socket on 127.0.0.1, the real clock (that process computes
 /// TOTP codes with oathtool at its own now, so a fake clock could not be shared), and SMS as in local development: the
-/// app drains its own <c>sms-codes</c> queue and the <c>File</c> provider writes each SMS to <see cref="SmsFile"/>.
-/// The queue drainer would take other tests' messages from the shared Azurite, so this app has an Azurite of its own.
+/// host's queue trigger drains <c>sms-codes</c> and the <c>File</c> provider writes each SMS to <see cref="SmsFile"/>.
+/// The queue trigger would take other tests' messages from the shared Azurite, so this app has an Azurite of its own.
 /// </summary>
-public class LiveAppFactory : MfaAppFactory, IAsyncLifetime
+public class LiveAppFactory : MfaAppFactory
 {
     private Azurite? ownAzurite;
 
-    public LiveAppFactory() => ListenOnLoopback();
+    /// <summary>The host's queue trigger polls, as in Azure.</summary>
+    public LiveAppFactory() => PollQueues = true;
 
     /// <summary>The File provider's output: one JSON line per SMS (<c>to</c>, <c>body</c>, <c>code</c>, <c>sent_at</c>).</summary>
     public string SmsFile { get; } = Path.Combine(Path.GetTempPath(), $"functionsmfa-sms-{Guid.NewGuid():N}.jsonl");
 
-    public new async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         ownAzurite = await Azurite.StartPrivateAsync();
         await base.InitializeAsync();
     }
 
-    public new async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
         ownAzurite?.Dispose();
@@ -47,8 +48,6 @@ public class LiveAppFactory : MfaAppFactory, IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(values);
         values["AzureWebJobsStorage"] = ownAzurite!.ConnectionString;
-        values["Mfa:Queues:Enabled"] = "true";
-        values["Mfa:Queues:MaxPollingInterval"] = "00:00:00.200";
         values["Mfa:Sms:Provider"] = "File";
         values["Mfa:Sms:FilePath"] = SmsFile;
         // Short enough that a test texts one number twice without a long wait, long enough to show the 429.

@@ -29,7 +29,7 @@ public sealed class PhoneCodeSignInTests(PhoneSignInAppFactory app) : IClassFixt
     /// <summary>Drains the queue and returns the newest code written to the file for <paramref name="number"/>.</summary>
     private async Task<string> CodeFromFileAsync(string number, int expectedLines)
     {
-        await app.Service<Functions.Hosting.QueueDrainer>().DrainOnceAsync(CancellationToken.None);
+        await app.DrainAsync();
         var lines = app.LinesTo(number);
         Assert.Equal(expectedLines, lines.Count);
         return lines[^1].GetProperty("code").GetString()!;

@@ -9,7 +9,6 @@ namespace FunctionsMfa.Tests.Security;
 /// <summary>The app on a real loopback socket with the recording SMS provider, for bursts.</summary>
 public sealed class BurstAppFactory : PhoneAppFactory
 {
-    public BurstAppFactory() => ListenOnLoopback();
 }
 
 /// <summary>

@@ -3,14 +3,15 @@ using FunctionsMfa.Tests.Infrastructure;
 namespace FunctionsMfa.Tests.Security;
 
 /// <summary>
-/// A second handler process sharing the test app's Azurite and keys, the way Azure scales a function app out: the built
-/// <c>FunctionsMfa.Functions.dll</c> run with <c>dotnet</c> on a free loopback port. Stopped on dispose.
+/// A second instance of the app sharing the test app's Azurite and keys, the way Azure scales a function app out:
+/// the local host and the built worker as processes of their own (<see cref="HostProcess"/>), only storage in common.
+/// Its clock is the real one. Stopped on dispose.
 /// </summary>
 public sealed class SecondInstance : IAsyncDisposable
 {
-    private readonly HandlerProcess process;
+    private readonly HostProcess process;
 
-    private SecondInstance(HandlerProcess process) => this.process = process;
+    private SecondInstance(HostProcess process) => this.process = process;
 
     public Uri BaseAddress => process.BaseAddress;
 
@@ -19,9 +20,7 @@ public sealed class SecondInstance : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(app);
         var environment = app.Settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
         environment["AzureWebJobsStorage"] = app.StorageConnectionString;
-        environment["DOTNET_ENVIRONMENT"] = "Testing";
-        environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        return new SecondInstance(await HandlerProcess.StartAsync(environment));
+        return new SecondInstance(await HostProcess.StartAsync(HostProcess.BuiltApp, environment));
     }
 
     public HttpClient ClientWithToken(string token) => process.Client(token);

@@ -17,13 +17,10 @@ public sealed class AcsAppFactory : MfaAppFactory
         values["Mfa:Sms:Acs:RetryDelay"] = "00:00:00.010";
     }
 
-    protected override void Dispose(bool disposing)
+    public override async Task DisposeAsync()
     {
-        base.Dispose(disposing);
-        if (disposing)
-        {
-            Acs.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        await base.DisposeAsync();
+        await Acs.DisposeAsync();
     }
 }
 
@@ -48,14 +45,13 @@ public sealed class AcsProviderTests(AcsAppFactory app) : IClassFixture<AcsAppFa
             app.Acs.Answer(500, "{}", retryAfter: "0");
         }
 
-        var drainer = app.Service<Functions.Hosting.QueueDrainer>();
-        Assert.Equal(1, await drainer.DrainOnceAsync(CancellationToken.None));
+        Assert.Equal(1, await app.DrainAsync());
         Assert.Equal(4, app.Acs.Requests.Count);
 
         // Second delivery: accepted.
         app.Acs.Answer(202, AcsSmsClientTests.Accepted(number, repeatability: "accepted"));
-        Assert.Equal(1, await drainer.DrainOnceAsync(CancellationToken.None));
-        Assert.Equal(0, await drainer.DrainOnceAsync(CancellationToken.None));
+        Assert.Equal(1, await app.DrainAsync());
+        Assert.Equal(0, await app.DrainAsync());
         Assert.Equal(5, app.Acs.Requests.Count);
         Assert.All(app.Acs.Requests, r => Assert.True(r.SignatureValid));
 

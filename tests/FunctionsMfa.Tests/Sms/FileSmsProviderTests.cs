@@ -39,7 +39,7 @@ public sealed class FileSmsProviderTests(FileSmsAppFactory app) : IClassFixture<
         var number = TestNumbers.NewUs();
         var id = (await client.AddAsync(number)).GetProperty("id").GetString()!;
         await client.PrepareAsync(id);
-        await app.Service<Functions.Hosting.QueueDrainer>().DrainOnceAsync(CancellationToken.None);
+        await app.DrainAsync();
 
         var line = Assert.Single(app.LinesTo(number));
         var code = line.GetProperty("code").GetString()!;

@@ -40,9 +40,6 @@ public class PhoneAppFactory : MfaAppFactory
     public QueueClient Queue(string name) =>
         new(StorageConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
-    /// <summary>Runs the queue function over every visible message, as the host would.</summary>
-    public Task<int> DrainAsync() => Service<QueueDrainer>().DrainOnceAsync(CancellationToken.None);
-
     /// <summary>The code of the last SMS sent to <paramref name="e164"/>, after draining the queue.</summary>
     public async Task<string> NextCodeAsync(string e164)
     {

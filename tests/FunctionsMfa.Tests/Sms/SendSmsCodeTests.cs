@@ -34,41 +34,33 @@ public sealed class SendSmsCodeTests(PhoneAppFactory app) : IClassFixture<PhoneA
     }
 
     [Fact]
-    public async Task The_host_invocation_protocol_sends_the_queued_sms()
+    public async Task The_queue_trigger_sends_the_queued_sms_and_deletes_the_message()
     {
         var (client, _, number, id) = await PreparedAsync();
-        var queued = (await app.Queue(MfaQueues.SmsCodes).ReceiveMessageAsync()).Value;
-        Assert.NotNull(queued);
 
-        // Exactly what the Functions host posts for a queue trigger: the message under its binding name, JSON-quoted.
-        var invocation = JsonSerializer.Serialize(new
-        {
-            Data = new { message = JsonSerializer.Serialize(queued.Body.ToString()) },
-            Metadata = new { DequeueCount = 1, Id = queued.MessageId, InsertionTime = DateTimeOffset.UtcNow, sys = new { MethodName = "SendSmsCode" } },
-        });
-        var response = await app.CreateClient().PostAsync("/SendSmsCode", new StringContent(invocation, Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.JsonAsync();
-        Assert.Equal(JsonValueKind.Object, body.GetProperty("Outputs").ValueKind);
-        Assert.Equal(0, body.GetProperty("Logs").GetArrayLength());
-        Assert.Equal(JsonValueKind.Null, body.GetProperty("ReturnValue").ValueKind);
+        // One receive of the host's queue trigger: the message goes over gRPC to SendSmsCode, which sends it.
+        Assert.Equal(1, await app.DrainAsync());
 
         var sms = app.Sms.Sent.Single(s => s.To == number);
         Assert.True(Guid.TryParse(sms.RequestId, out _));
+        Assert.Empty((await app.Queue(MfaQueues.SmsCodes).PeekMessagesAsync(32)).Value);
         Assert.Equal(HttpStatusCode.OK, (await client.AttemptAsync(id, sms.Code)).StatusCode);
     }
 
     [Fact]
-    public async Task A_failed_send_answers_the_host_with_a_non_2xx()
+    public async Task A_failed_send_fails_the_invocation_and_the_message_stays_for_the_next_dequeue()
     {
-        await PreparedAsync();
-        var queued = (await app.Queue(MfaQueues.SmsCodes).ReceiveMessageAsync()).Value;
+        var (_, _, number, _) = await PreparedAsync();
         app.Sms.Fail = true;
-        var invocation = JsonSerializer.Serialize(new { Data = new { message = queued.Body.ToString() }, Metadata = new { DequeueCount = 2 } });
-        var response = await app.CreateClient().PostAsync("/SendSmsCode", new StringContent(invocation, Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        var body = await response.JsonAsync();
-        Assert.Contains("provider down", body.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await app.DrainAsync());
+        Assert.DoesNotContain(app.Sms.Sent, s => s.To == number);
+        var again = Assert.Single((await app.Queue(MfaQueues.SmsCodes).PeekMessagesAsync(32)).Value);
+        Assert.Equal(1, again.DequeueCount);
+        Assert.Contains(app.Logs.Lines, l => l.Contains("provider down", StringComparison.Ordinal) && l.Contains("the host will retry", StringComparison.Ordinal));
+
+        app.Sms.Fail = false;
+        Assert.Equal(1, await app.DrainAsync());
+        Assert.Contains(app.Sms.Sent, s => s.To == number);
     }
 
     [Fact]

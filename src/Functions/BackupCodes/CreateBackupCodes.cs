@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using System.Text.Json;
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Users;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsMfa.Functions.BackupCodes;
+
+/// <summary>
+/// Round trips: 1 (the session check's partition query, reused) + 1 (the replacing transaction, If-Match on the set
+/// as read) + 1 (audit insert). Of concurrent regenerations one wins; the others get <c>concurrent_request_conflict</c>
+/// (409) and no codes, so every set ever shown works until the next regeneration.
+/// </summary>
+[CalledBy(Caller.Session)]
+[Form]
+internal sealed class CreateBackupCodes(StepUp stepUp, BackupCodeStore store, SecurityEventLog events)
+{
+    [Function(nameof(CreateBackupCodes))]
+    public async Task<Results<Ok<BackupCodeResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/me/backup_codes")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var session = request.Session();
+
+        var form = request.Form();
+
+        var user = session.User;
+        if (!UserFactors.From(user).TwoFactorEnabled)
+        {
+            return MfaErrors.BackupCodesNotAvailable.Result();
+        }
+
+        if (stepUp.Check(session, userHasSecondFactor: true) is { } reverify)
+        {
+            return reverify.Result();
+        }
+
+        if (await store.TryReplaceAsync(user, cancellationToken) is not { } issued)
+        {
+            return MfaErrors.ConcurrentRequestConflict.Result();
+        }
+
+        await events.RecordAsync(session.UserId, SecurityEventTypes.BackupCodesCreated,
+            new Dictionary<string, string> { ["count"] = issued.Codes.Count.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
+        return TypedResults.Ok(BackupCodeResource.From(issued));
+    }
+}

@@ -1,0 +1,84 @@
+using FunctionsMfa.Functions.Storage;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+
+namespace FunctionsMfa.Functions.Hosting;
+
+/// <summary>
+/// Every answer of an HTTP function leaves in the error envelope when it is not a success: an oversized body, a bug,
+/// storage that cannot be reached (503 <c>storage_unavailable</c> with <c>Retry-After</c>, not a 500: the request did
+/// nothing wrong), a conflict that outlasted its retries. It also executes the function's result here, inside the
+/// <c>try</c>, so that a failure while writing the answer is enveloped too, and the telemetry around it sees the status
+/// that was sent. (The worker's own proxying middleware would execute it after every middleware has returned.)
+/// </summary>
+internal sealed partial class ErrorEnvelopeMiddleware(IHttpContextAccessor accessor, ILogger<ErrorEnvelopeMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    /// <summary>The most the worker's server accepts at all; the routes' own limit (16 KiB) is <see cref="RequestForm.MaxBodyBytes"/>.</summary>
+    private const long ServerBodyLimit = 1024 * 1024;
+
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        if (context.GetHttpContext() is not { } http)
+        {
+            await next(context);
+            return;
+        }
+
+        // The worker runs the function outside the request's own async flow, where IHttpContextAccessor (the way a
+        // service sees the request, e.g. its Accept-Language) would find nothing: it is pointed at the request here.
+        accessor.HttpContext = http;
+        try
+        {
+            // A declared body larger than the limit is refused before any function reads it.
+            if (http.Request.ContentLength is > RequestForm.MaxBodyBytes)
+            {
+                await ErrorResult.WriteAsync(http, MfaErrors.RequestBodyTooLarge);
+                context.GetInvocationResult().Value = Results.Empty;
+                return;
+            }
+
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = ServerBodyLimit;
+            }
+
+            await next(context);
+            if (context.GetInvocationResult().Value is IResult result)
+            {
+                await result.ExecuteAsync(http);
+                context.GetInvocationResult().Value = Results.Empty;
+            }
+        }
+        catch (Exception exception) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+        {
+            var error = exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? MfaErrors.RequestBodyTooLarge : MfaErrors.RequestBodyInvalid,
+                StorageContentionException => MfaErrors.ConcurrentRequestConflict,
+                _ when StorageFailures.IsUnavailable(exception, http.RequestAborted) => MfaErrors.StorageUnavailable,
+                _ => MfaErrors.InternalError,
+            };
+            if (error == MfaErrors.StorageUnavailable)
+            {
+                LogStorageUnavailable(logger, context.FunctionDefinition.Name, StorageFailures.Describe(exception));
+            }
+            else if (error == MfaErrors.InternalError)
+            {
+                // The type and the stack only: an exception message may quote what the request carried.
+                LogFailed(logger, context.FunctionDefinition.Name, exception.GetType().FullName ?? "?", exception.StackTrace ?? "");
+            }
+
+            http.Response.Clear();
+            await ErrorResult.WriteAsync(http, error);
+            context.GetInvocationResult().Value = Results.Empty;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable during {Function}: {Failure}; answered 503")]
+    private static partial void LogStorageUnavailable(ILogger logger, string function, string failure);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function} failed with {Exception}; answered 500\n{Stack}")]
+    private static partial void LogFailed(ILogger logger, string function, string exception, string stack);
+}

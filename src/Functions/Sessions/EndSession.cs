@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+using System.Text.Json;
+using FunctionsMfa.Functions.Auth;
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.SignIns;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsMfa.Functions.Sessions;
+
+/// <summary>One of the caller's own sessions (another user's is 404). Round trips: 1 (delete) + 1 (audit insert).</summary>
+[CalledBy(Caller.Session)]
+[Form]
+internal sealed class EndSession(SessionStore sessions, SecurityEventLog events)
+{
+    [Function(nameof(EndSession))]
+    public async Task<Results<Ok<SessionResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/me/sessions/{session_id}/end")] HttpRequest request, string session_id, CancellationToken cancellationToken)
+    {
+        var sessionId = session_id;
+        var session = request.Session();
+
+        var form = request.Form();
+
+        if (!sessions.IsActive(session.User, sessionId) || !await sessions.EndAsync(session.UserId, sessionId, cancellationToken))
+        {
+            return MfaErrors.ResourceNotFound.Result();
+        }
+
+        await events.RecordAsync(session.UserId, SecurityEventTypes.SessionEnded, new Dictionary<string, string> { ["session_id"] = sessionId }, cancellationToken);
+        return TypedResults.Ok(new SessionResource(sessionId, session.UserId, "ended"));
+    }
+}

@@ -1,0 +1,31 @@
+using FunctionsMfa.Domain.SignIns;
+using FunctionsMfa.Functions.Auth;
+using FunctionsMfa.Functions.Crypto;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Users;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsMfa.Functions.SignIns;
+
+/// <summary>Round trips: 2 (sign-in point read, user partition query).</summary>
+[CalledBy(Caller.Backend)]
+internal sealed class GetSignIn(UserStore users, SignInStore signIns, TimeProvider time)
+{
+    [Function(nameof(GetSignIn))]
+    public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/sign_ins/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+
+        var signIn = SignInIds.IsWellFormed(id) ? await signIns.GetAsync(id, cancellationToken) : null;
+        if (signIn is null)
+        {
+            return MfaErrors.ResourceNotFound.Result();
+        }
+
+        var user = await users.LoadAsync(signIn.UserId, cancellationToken);
+        return TypedResults.Ok(SignInAttemptResource.From(signIn, user, time.GetUtcNow()));
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure.Data.Tables;
+using FunctionsMfa.Domain.Totp;
+using FunctionsMfa.Functions.Auth;
+using FunctionsMfa.Functions.BackupCodes;
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Users;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsMfa.Functions.Totp;
+
+/// <summary>
+/// A fresh secret, shown once with its <c>otpauth</c> URI and QR code. Replaces an unverified secret; refused when a
+/// verified one exists. Step-up when the user already has a second factor.
+/// Round trips: 1 (insert-if-absent or If-Match replace; the partition came with the session check) + 1 (audit insert).
+/// </summary>
+[CalledBy(Caller.Session)]
+[Form]
+internal sealed class CreateTotp(
+    UserStore users,
+    TotpStore store,
+    TotpAlgorithm algorithm,
+    StepUp stepUp,
+    SecurityEventLog events,
+    IOptions<MfaOptions> options,
+    TimeProvider time)
+{
+    [Function(nameof(CreateTotp))]
+    public async Task<Results<Ok<TotpResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/me/totp")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var session = request.Session();
+
+        var form = request.Form();
+
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        {
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
+            if (stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
+            {
+                return stepUpError.Result();
+            }
+
+            var existing = user.Row(UserRows.Totp);
+            if (existing?.GetBoolean("Verified") == true)
+            {
+                return MfaErrors.TotpAlreadyEnabled.Result();
+            }
+
+            var secret = algorithm.NewSecret();
+            try
+            {
+                var record = store.Create(session.UserId, secret, time.GetUtcNow());
+                var written = existing is null
+                    ? await store.TryInsertAsync(session.UserId, record, cancellationToken)
+                    : await store.TryReplaceAsync(session.UserId, record, existing.ETag, cancellationToken);
+                if (!written)
+                {
+                    continue;
+                }
+
+                await events.RecordAsync(session.UserId, SecurityEventTypes.TotpEnrolled, new Dictionary<string, string> { ["totp_id"] = record.Id }, cancellationToken);
+                var base32 = TotpAlgorithm.EncodeSecret(secret);
+                var uri = algorithm.BuildUri(options.Value.Issuer, UserStore.Label(user), base32);
+                return TypedResults.Ok(TotpResource.From(record) with { Secret = base32, Uri = uri, QrCode = TotpQrCode.DataUri(uri) });
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
+        }
+
+        return MfaErrors.ConcurrentRequestConflict.Result();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure.Data.Tables;
+using FunctionsMfa.Domain.Totp;
+using FunctionsMfa.Functions.Auth;
+using FunctionsMfa.Functions.BackupCodes;
+using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using FunctionsMfa.Functions.Users;
+using FunctionsMfa.Functions.Wire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsMfa.Functions.Totp;
+
+/// <summary>
+/// Removes the secret; when no other second factor is left, the backup codes go in the same entity-group transaction.
+/// Step-up when the TOTP (or another factor) is enabled.
+/// Round trips: 1 (If-Match delete or transaction; the partition came with the session check) + 1 (audit insert).
+/// </summary>
+[CalledBy(Caller.Session)]
+[Form]
+internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp, SecurityEventLog events)
+{
+    [Function(nameof(DeleteTotp))]
+    public async Task<Results<Ok<DeletedTotpResource>, ErrorResult>> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "v1/me/totp")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var session = request.Session();
+
+        var form = request.Form();
+
+        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        {
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
+            if (user.Row(UserRows.Totp) is not { } row)
+            {
+                return MfaErrors.ResourceNotFound.Result();
+            }
+
+            var factors = UserFactors.From(user);
+            if (stepUp.Check(session, factors.TwoFactorEnabled) is { } stepUpError)
+            {
+                return stepUpError.Result();
+            }
+
+            // Backup codes are a fallback for a factor, not one of their own: with no factor left they would be dead
+            // weight that could still satisfy a future second-factor check.
+            IReadOnlyList<TableEntity> backupRows = factors.SecondFactorPhoneIds.Count > 0
+                ? []
+                : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
+            // A removed authenticator ends the user's other sessions in the same transaction: one of them may be why.
+            var endOthers = row.GetBoolean("Verified") == true ? SessionStore.EndOthersActions(user, session.SessionId) : [];
+            if (!await store.TryDeleteAsync(session.UserId, row.ETag, backupRows, endOthers, cancellationToken))
+            {
+                continue;
+            }
+
+            var id = row.GetString("Id") ?? string.Empty;
+            await events.RecordAsync(
+                session.UserId,
+                SecurityEventTypes.TotpDeleted,
+                new Dictionary<string, string>
+                {
+                    ["totp_id"] = id,
+                    ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(CultureInfo.InvariantCulture),
+                },
+                cancellationToken);
+            return TypedResults.Ok(new DeletedTotpResource(id));
+        }
+
+        return MfaErrors.ConcurrentRequestConflict.Result();
+    }
+}

@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+using System.Text.Json;
+using FunctionsMfa.Functions.Hosting;
+using FunctionsMfa.Functions.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+
+namespace FunctionsMfa.Functions.Users;
+
+/// <summary>Round trips: 0 of its own (the session check's partition query holds everything).</summary>
+[CalledBy(Caller.Session)]
+internal sealed class GetMe
+{
+    [Function(nameof(GetMe))]
+    public Ok<UserResource> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/me")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var session = request.Session();
+        return TypedResults.Ok(UserResource.From(session.User));
+    }
+}

@@ -10,6 +10,7 @@ internal static class BackupCodeSetup
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BackupCodeOptions>, BackupCodeOptionsValidator>();
         services.AddSingleton<BackupCodeStore>();
         services.AddSingleton<IBackupCodeIssuer>(sp => sp.GetRequiredService<BackupCodeStore>());
+        services.AddSingleton<SignIns.SecondFactors.ISecondFactorStrategy, BackupCodeSecondFactor>();
         services.AddJsonContext(BackupCodeJson.Default);
         return services;
     }

@@ -26,8 +26,6 @@ internal sealed class CreateBackupCodes(StepUp stepUp, BackupCodeStore store, Se
     {
         var session = request.Session();
 
-        var form = request.Form();
-
         var user = session.User;
         if (!UserFactors.From(user).TwoFactorEnabled)
         {

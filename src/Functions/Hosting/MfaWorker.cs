@@ -7,6 +7,7 @@ using FunctionsMfa.Functions.PhoneNumbers;
 using FunctionsMfa.Functions.Security;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.SignIns;
+using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Functions.Totp;
@@ -80,12 +81,14 @@ internal static class MfaWorker
         services.AddSingleton<SignInStore>();
         services.AddSingleton<ClientTokens>();
         services.AddSingleton<ClientSignInAccess>();
+        services.AddSingleton<ISessionOwners, SignInSessionOwners>();
         services.AddSingleton<SecurityEventLog>();
 
         // Each feature registers its own services and its JSON context.
         services.AddTotp();
         services.AddBackupCodes();
         services.AddSecurity();
+        services.AddSecondFactorSignIns();
         services.AddPhoneNumbers();
         services.AddSms();
         services.AddMfaTelemetry();

@@ -1,6 +1,5 @@
 using FunctionsMfa.Functions.Wire;
 using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.SignIns.SecondFactors;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Security;
@@ -16,8 +15,6 @@ internal static class SecuritySetup
         services.AddSingleton<IValidateOptions<LockoutOptions>, LockoutOptionsValidator>();
         services.AddSingleton<FailureBudgetStore>();
 
-        // The second-factor sign-in spends this budget; its dispatch and strategies are registered with it.
-        services.AddSecondFactorSignIns();
         services.AddJsonContext(SecurityJson.Default);
         return services;
     }

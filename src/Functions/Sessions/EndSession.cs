@@ -4,7 +4,6 @@ using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
-using FunctionsMfa.Functions.SignIns;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -23,8 +22,6 @@ internal sealed class EndSession(SessionStore sessions, SecurityEventLog events)
     {
         var sessionId = session_id;
         var session = request.Session();
-
-        var form = request.Form();
 
         if (!sessions.IsActive(session.User, sessionId) || !await sessions.EndAsync(session.UserId, sessionId, cancellationToken))
         {

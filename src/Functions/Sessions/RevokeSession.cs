@@ -3,7 +3,6 @@ using System.Text.Json;
 using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Hosting;
-using FunctionsMfa.Functions.SignIns;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +13,7 @@ namespace FunctionsMfa.Functions.Sessions;
 /// <summary>Round trips: 1 (the sign-in the session came from, for its user) + 1 (delete) + 1 (audit insert).</summary>
 [CalledBy(Caller.Backend)]
 [Form]
-internal sealed class RevokeSession(SignInStore signIns, SessionStore sessions, SecurityEventLog events)
+internal sealed class RevokeSession(ISessionOwners owners, SessionStore sessions, SecurityEventLog events)
 {
     [Function(nameof(RevokeSession))]
     public async Task<Results<Ok<SessionResource>, ErrorResult>> Run(
@@ -22,16 +21,13 @@ internal sealed class RevokeSession(SignInStore signIns, SessionStore sessions, 
     {
         var sessionId = session_id;
 
-        var form = request.Form();
-
-        var signInId = SessionStore.SignInIdOf(sessionId);
-        var signIn = signInId is not null && SignInIds.IsWellFormed(signInId) ? await signIns.GetAsync(signInId, cancellationToken) : null;
-        if (signIn is null || signIn.CreatedSessionId != sessionId || !await sessions.EndAsync(signIn.UserId, sessionId, cancellationToken))
+        var userId = await owners.UserOfAsync(sessionId, cancellationToken);
+        if (userId is null || !await sessions.EndAsync(userId, sessionId, cancellationToken))
         {
             return MfaErrors.ResourceNotFound.Result();
         }
 
-        await events.RecordAsync(signIn.UserId, SecurityEventTypes.SessionRevoked, new Dictionary<string, string> { ["session_id"] = sessionId }, cancellationToken);
-        return TypedResults.Ok(new SessionResource(sessionId, signIn.UserId, "revoked"));
+        await events.RecordAsync(userId, SecurityEventTypes.SessionRevoked, new Dictionary<string, string> { ["session_id"] = sessionId }, cancellationToken);
+        return TypedResults.Ok(new SessionResource(sessionId, userId, "revoked"));
     }
 }

@@ -1,3 +1,4 @@
+using FunctionsMfa.Domain.Phone;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FunctionsMfa.Domain.SignIns;
@@ -72,7 +73,7 @@ internal sealed record SupportedSecondFactor(string Strategy)
             list.Add(new SupportedSecondFactor("phone_code")
             {
                 PhoneNumberId = phoneId,
-                SafeIdentifier = Mask(row.GetString("PhoneNumber")),
+                SafeIdentifier = PhoneMask.Mask(row.GetString("PhoneNumber")),
                 Default = row.GetBoolean("DefaultSecondFactor") == true,
             });
         }
@@ -84,10 +85,6 @@ internal sealed record SupportedSecondFactor(string Strategy)
 
         return list;
     }
-
-    /// <summary>Clerk's mask: the leading <c>+</c>, then stars, then the last four digits.</summary>
-    internal static string Mask(string? e164) =>
-        e164 is { Length: > 5 } ? "+" + new string('*', e164.Length - 5) + e164[^4..] : "+****";
 }
 
 internal sealed record SecondFactorVerificationResource(string Status, string Strategy, int? Attempts, long? ExpireAt)

@@ -5,7 +5,6 @@ using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Hosting;
-using FunctionsMfa.Functions.SignIns;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -81,7 +80,7 @@ internal sealed partial class SendSmsCode(
             return await FailAsync(invocation, message, result.Reason ?? "provider failure", cancellationToken);
         }
 
-        LogSent(logger, message.Id, SupportedSecondFactor.Mask(message.To), invocation.DequeueCount);
+        LogSent(logger, message.Id, PhoneMask.Mask(message.To), invocation.DequeueCount);
         return QueueOutcome.Success;
     }
 
@@ -115,7 +114,7 @@ internal sealed partial class SendSmsCode(
                 await events.RecordAsync(message.UserId, SecurityEventTypes.SmsPoisoned, new Dictionary<string, string>
                 {
                     ["message_id"] = message.Id,
-                    ["to"] = SupportedSecondFactor.Mask(message.To),
+                    ["to"] = PhoneMask.Mask(message.To),
                     ["purpose"] = message.Purpose,
                     ["reason"] = reason,
                 }, cancellationToken);

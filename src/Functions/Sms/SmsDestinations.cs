@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.PhoneNumbers;
 using FunctionsMfa.Functions.Wire;
 using Microsoft.Extensions.Options;
 using PhoneNumbers;

@@ -37,8 +37,6 @@ internal sealed class CreateTotp(
     {
         var session = request.Session();
 
-        var form = request.Form();
-
         for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);

@@ -30,8 +30,6 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
     {
         var session = request.Session();
 
-        var form = request.Form();
-
         for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);

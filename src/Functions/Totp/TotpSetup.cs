@@ -17,6 +17,7 @@ internal static class TotpSetup
         services.AddSingleton<TotpStore>();
         // The sign-in feature checks strategy "totp" codes with this service.
         services.AddSingleton<TotpVerifier>();
+        services.AddSingleton<SignIns.SecondFactors.ISecondFactorStrategy, TotpSecondFactor>();
         // First in the chain: ahead of the reflection resolver the JIT build keeps, so tests exercise the generated code too.
         services.AddJsonContext(TotpJson.Default);
         return services;

@@ -1,8 +1,8 @@
-using FunctionsMfa.Functions.Totp;
+using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 
-namespace FunctionsMfa.Functions.SignIns.SecondFactors;
+namespace FunctionsMfa.Functions.Totp;
 
 /// <summary>
 /// <c>totp</c>: a code from the user's authenticator app, checked by the TOTP feature's <see cref="TotpVerifier"/>

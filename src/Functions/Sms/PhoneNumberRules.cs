@@ -1,6 +1,6 @@
 using PhoneNumbers;
 
-namespace FunctionsMfa.Functions.PhoneNumbers;
+namespace FunctionsMfa.Functions.Sms;
 
 /// <summary>What libphonenumber says about a destination: its region and its line type.</summary>
 internal readonly record struct PhoneNumberFacts(string E164, string Region, PhoneNumberType Type);

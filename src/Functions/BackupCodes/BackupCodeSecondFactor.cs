@@ -1,12 +1,12 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
-using FunctionsMfa.Functions.BackupCodes;
+using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Functions.Wire;
 
-namespace FunctionsMfa.Functions.SignIns.SecondFactors;
+namespace FunctionsMfa.Functions.BackupCodes;
 
 /// <summary><c>backup_code</c>: one of the user's single-use codes, in any case, with or without separators.</summary>
 internal sealed class BackupCodeSecondFactor(BackupCodeStore store) : ISecondFactorStrategy

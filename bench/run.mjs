@@ -245,7 +245,9 @@ function kindOf(service, method, url, headers, batchBody) {
   const bytes = Number(headers['content-length'] ?? 0);
   if (service === 'Queue') {
     if (parts[1] === 'messages' && method === 'POST') return { kind: 'enqueue', bytes: bytes || 300 };
-    return { kind: `queue ${method}` };
+    // Anything else on a queue is a queue listener's polling (the drainer, or a Functions host's trigger), which runs
+    // beside the operations whatever they do: not an operation's round trip.
+    return null;
   }
   const resource = decodeURIComponent(parts.join('/'));
   if (resource === '$batch') return batchKind(batchBody);
@@ -307,7 +309,8 @@ async function countStorageRequests() {
   for (const r of parseRequests(text)) {
     const marker = /Tables\('(benchmark\d+)'\)/.exec(r.url)?.[1];
     if (marker) { current = calls.find((c) => c.id === marker) ?? null; continue; }
-    current?.requests.push(kindOf(r.service, r.method, r.url, r.headers, r.batchBody));
+    const kind = kindOf(r.service, r.method, r.url, r.headers, r.batchBody);
+    if (kind) current?.requests.push(kind);
   }
   const result = {};
   for (const c of calls) if (c.name !== 'end' && !c.discarded) result[c.name] ??= c.requests;

@@ -5,7 +5,7 @@
 #   test     install what the tests need (npm packages, Debian tools), bicep build + lint of infra/ (no warnings),
 #            publish when the package is stale, run every test; Azurite is started by the tests
 #   publish  the deployable package (artifacts/functionsmfa.zip), as func azure functionapp publish lays it out
-#   bench    the benchmarks (bench/), written to BENCHMARKS.md
+#   bench    latency beside the storage floor, throughput at c=1/16/64, start-up, memory (bench/bench.sh; writes BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -182,6 +182,6 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
   publish) shift; cmd_publish "$@" ;;
-  bench) shift; exec bench/startup.sh "$@" ;;
+  bench) shift; exec bench/bench.sh "$@" ;;
   *) echo "usage: ./build.sh run|test|publish|bench" >&2; exit 2 ;;
 esac

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+
+// The storage floor of the bench's operations. Usage:
+//   dotnet FunctionsMfa.Bench.Floor.dll <recipes.json>     (connection string in BENCH_FLOOR_STORAGE)
+// recipes.json: {"ops":[{"name":"…","steps":[{"kind":"read"|"query"|"insert"|"upsert"|"update"|"delete"|"enqueue"|"batch",
+//   "table":"mfausers" (the app's table the round trip went to), "rows":N (query: rows in the partition),
+//   "bytes":N (entity or message size), "actions":["insert","update",…] (batch)}]}]}
+// Each stdin line "iter" runs every recipe once, in order, and answers one JSON line {"<op>": milliseconds, …}; the
+// clock covers only the recipe's own round trips, sent one after another as the app sends them. Rows an update or a
+// delete needs are created before the clock starts, and every row a recipe made is deleted after it stops.
+// The rows live in the app's own tables, under partition keys of their own ("benchfloor_…"): Azurite answers a
+// partition query by scanning the whole table, so only the same tables give the same floor. "quit" stops it.
+var connection = Environment.GetEnvironmentVariable("BENCH_FLOOR_STORAGE")
+    ?? throw new InvalidOperationException("BENCH_FLOOR_STORAGE is not set");
+var recipes = JsonNode.Parse(File.ReadAllText(args[0]))!["ops"]!.AsArray()
+    .Select(op => new Recipe(op!["name"]!.GetValue<string>(), [.. op["steps"]!.AsArray().Select(Step.From)]))
+    .ToArray();
+
+var service = new TableServiceClient(connection);
+var tables = new Dictionary<string, TableClient>();
+foreach (var name in recipes.SelectMany(r => r.Steps).Select(s => s.Table).Distinct())
+{
+    tables[name] = service.GetTableClient(name);
+    await tables[name].CreateIfNotExistsAsync();
+}
+
+var queue = new QueueServiceClient(connection).GetQueueClient("bench-floor");
+await queue.CreateIfNotExistsAsync();
+
+// The partitions the queries read, one per table and size, filled once (as a user's partition is between requests),
+// and the row the point reads read.
+foreach (var (name, rows) in recipes.SelectMany(r => r.Steps).Where(s => s.Kind == "query").Select(s => (s.Table, s.Rows)).Distinct())
+{
+    for (var i = 0; i < rows; i++)
+    {
+        await tables[name].UpsertEntityAsync(Entity(QueryPartition(rows), $"r{i:D3}", 300));
+    }
+}
+
+foreach (var name in recipes.SelectMany(r => r.Steps).Where(s => s.Kind == "read").Select(s => s.Table).Distinct())
+{
+    await tables[name].UpsertEntityAsync(Entity("benchfloor_point", "row", 300));
+}
+
+string? line;
+while ((line = Console.ReadLine()) is not null && line != "quit")
+{
+    var result = new JsonObject();
+    foreach (var recipe in recipes)
+    {
+        result[recipe.Name] = await RunAsync(recipe);
+    }
+
+    Console.WriteLine(result.ToJsonString());
+}
+
+return 0;
+
+async Task<double> RunAsync(Recipe recipe)
+{
+    // Rows to update or delete exist, with their ETags, before the clock starts.
+    var pk = "benchfloor_" + Guid.NewGuid().ToString("N");
+    var prepared = new Queue<(string RowKey, ETag ETag)>();
+    var made = new List<(TableClient Table, string RowKey)>();
+    var deleted = new HashSet<string>();
+    foreach (var (name, action) in recipe.Steps.SelectMany(s => s.Kind == "batch" ? s.Actions.Select(a => (s.Table, a)) : [(s.Table, s.Kind)]))
+    {
+        if (action is "update" or "delete")
+        {
+            var entity = Entity(pk, Guid.NewGuid().ToString("N"), 300);
+            var response = await tables[name].AddEntityAsync(entity);
+            prepared.Enqueue((entity.RowKey, response.Headers.ETag!.Value));
+            made.Add((tables[name], entity.RowKey));
+        }
+    }
+
+    var clock = Stopwatch.StartNew();
+    foreach (var step in recipe.Steps)
+    {
+        var table = step.Kind == "enqueue" ? null : tables[step.Table];
+        switch (step.Kind)
+        {
+            case "read":
+                await table!.GetEntityAsync<TableEntity>("benchfloor_point", "row");
+                break;
+            case "query":
+                var partition = QueryPartition(step.Rows);
+                await foreach (var _ in table!.QueryAsync<TableEntity>(e => e.PartitionKey == partition))
+                {
+                }
+
+                break;
+            case "insert":
+                await table!.AddEntityAsync(New(table, step.Bytes));
+                break;
+            case "upsert":
+                await table!.UpsertEntityAsync(New(table, step.Bytes), TableUpdateMode.Replace);
+                break;
+            case "update":
+                {
+                    var (rowKey, etag) = prepared.Dequeue();
+                    await table!.UpdateEntityAsync(Entity(pk, rowKey, step.Bytes), etag, TableUpdateMode.Replace);
+                    break;
+                }
+
+            case "delete":
+                {
+                    var (rowKey, etag) = prepared.Dequeue();
+                    await table!.DeleteEntityAsync(pk, rowKey, etag);
+                    deleted.Add(rowKey);
+                    break;
+                }
+
+            case "enqueue":
+                await queue.SendMessageAsync(new string('m', Math.Max(1, step.Bytes)));
+                break;
+            case "batch":
+                {
+                    var actions = new List<TableTransactionAction>();
+                    foreach (var action in step.Actions)
+                    {
+                        actions.Add(action switch
+                        {
+                            "insert" => new TableTransactionAction(TableTransactionActionType.Add, New(table!, step.Bytes)),
+                            "upsert" => new TableTransactionAction(TableTransactionActionType.UpsertReplace, New(table!, step.Bytes)),
+                            "update" => Prepared(TableTransactionActionType.UpdateReplace, step.Bytes),
+                            "delete" => Prepared(TableTransactionActionType.Delete, step.Bytes),
+                            _ => throw new InvalidOperationException($"unknown batch action {action}"),
+                        });
+                    }
+
+                    await table!.SubmitTransactionAsync(actions);
+                    break;
+                }
+
+            default:
+                throw new InvalidOperationException($"unknown step {step.Kind}");
+        }
+    }
+
+    var elapsed = clock.Elapsed.TotalMilliseconds;
+
+    // Off the clock: the recipe's rows go, so the tables grow only with the app's own rows.
+    foreach (var group in made.GroupBy(m => m.Table))
+    {
+        foreach (var chunk in group.Select(m => m.RowKey).Where(rk => !deleted.Contains(rk)).Distinct().Chunk(100))
+        {
+            await group.Key.SubmitTransactionAsync(chunk.Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All)));
+        }
+    }
+
+    return Math.Round(elapsed, 3);
+
+    TableEntity New(TableClient table, int bytes)
+    {
+        var entity = Entity(pk, Guid.NewGuid().ToString("N"), bytes);
+        made.Add((table, entity.RowKey));
+        return entity;
+    }
+
+    TableTransactionAction Prepared(TableTransactionActionType type, int bytes)
+    {
+        var (rowKey, etag) = prepared.Dequeue();
+        if (type == TableTransactionActionType.Delete)
+        {
+            deleted.Add(rowKey);
+        }
+
+        return new TableTransactionAction(type, Entity(pk, rowKey, bytes), etag);
+    }
+}
+
+static string QueryPartition(int rows) => $"benchfloor_q{rows}";
+
+// An entity of about `bytes` bytes on the wire, most of it one string property.
+static TableEntity Entity(string partitionKey, string rowKey, int bytes) =>
+    new(partitionKey, rowKey) { ["Data"] = new string('x', Math.Max(1, bytes - 90)) };
+
+internal sealed record Recipe(string Name, Step[] Steps);
+
+internal sealed record Step(string Kind, string Table, int Rows, int Bytes, string[] Actions)
+{
+    public static Step From(JsonNode? node) => new(
+        node!["kind"]!.GetValue<string>(),
+        node["table"]?.GetValue<string>() ?? "benchfloor",
+        node["rows"]?.GetValue<int>() ?? 1,
+        node["bytes"]?.GetValue<int>() ?? 300,
+        node["actions"]?.AsArray().Select(a => a!.GetValue<string>()).ToArray() ?? []);
+}

@@ -1,0 +1,643 @@
+// The benchmark of issue 11, run by bench/bench.sh (which installs and builds first). In one run, on private in-memory
+// Azurites on free ports, 127.0.0.1 only:
+//   1. storage requests per operation: a service on an Azurite with a debug log, one request in flight, each operation
+//      between two marker requests; the log also gives each round trip's kind and size (the floor's recipe);
+//   2. per-operation latency at c=1, each iteration followed by the floor: the same round trips sent straight to the
+//      same Azurite by bench/Floor (Azure.Data.Tables, as the app), so op/floor is what the service adds;
+//   3. TOTP sign-ins (POST /v1/sign_ins + attempt_second_factor) at c=1/16/64, one pre-enrolled user per sign-in
+//      (a TOTP step is accepted once per user), bounded in sign-ins and seconds per level; errors counted;
+//   4. the service's peak memory (VmHWM of its process tree) after the load;
+//   5. exec → first 200: the app through bench/serve.sh vs tools/HelloWorker under the local host, runs alternating.
+// Writes BENCHMARKS.md and bench/latency.png (gnuplot), prints the summary table. Env: BENCH_QUICK=1 (tiny counts),
+// BENCH_RUNS (start-up runs, default 10), BENCH_N (c=1 iterations), BENCH_BUDGET (sign-ins per level),
+// BENCH_LEVEL_SECONDS (time limit per level).
+import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiClient, percentile, runBounded, totpCode, totpStep } from './load.mjs';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const quick = process.env.BENCH_QUICK === '1';
+const num = (name, full, small) => Number(process.env[name] ?? (quick ? small : full));
+const cfg = {
+  runs: num('BENCH_RUNS', 10, 2),
+  n: num('BENCH_N', 150, 4),
+  warmup: quick ? 2 : 20,
+  budget: num('BENCH_BUDGET', 300, 12),
+  levelWarmup: quick ? 4 : 40,
+  levelSeconds: num('BENCH_LEVEL_SECONDS', 20, 10),
+  levels: [1, 16, 64],
+  pbkdf2: 1000,
+};
+const log = (...args) => console.error('[bench]', ...args);
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'mfa-bench-'));
+const cleanups = [];
+const out = process.argv[2] ?? path.join(repo, 'BENCHMARKS.md');
+// The plot sits beside a quick run's report, so a smoke run never overwrites the committed one.
+const png = quick ? path.join(path.dirname(out), 'latency.png') : path.join(repo, 'bench', 'latency.png');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const listening = (port) => new Promise((resolve) => {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.on('connect', () => { socket.destroy(); resolve(true); });
+  socket.on('error', () => resolve(false));
+});
+
+// One raw HTTP/1.1 GET on a fresh connection; true on a 200 (the start-up clock's probe, as the old bench did).
+function probe(port, route) {
+  return new Promise((resolve) => {
+    let data = '';
+    let done = false;
+    const finish = (ok) => { if (!done) { done = true; socket.destroy(); resolve(ok); } };
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(`GET ${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (chunk) => { data += chunk; if (data.includes('\r\n')) finish(data.startsWith('HTTP/1.1 200')); });
+    socket.on('error', () => finish(false));
+    socket.on('close', () => finish(data.startsWith('HTTP/1.1 200')));
+  });
+}
+
+// A process in its own process group, so stopping it stops whatever it started (a host and its worker). Groups still
+// running when the bench ends, however it ends (an error, Ctrl+C), are killed on the way out.
+const groups = new Set();
+const killGroups = () => { for (const pid of groups) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } } groups.clear(); };
+process.on('exit', killGroups);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => { killGroups(); process.exit(130); });
+function startGroup(command, args, env, logFile) {
+  const output = logFile ? 'pipe' : 'ignore';
+  const child = spawn(command, args, { env, cwd: scratch, stdio: ['ignore', output, output], detached: true });
+  groups.add(child.pid);
+  child.once('exit', () => groups.delete(child.pid));
+  if (logFile) {
+    // The console logger writes to stdout, a crash to stderr: both kept, in order of arrival.
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.stderrText = () => Buffer.concat(chunks).toString();
+  }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    await exited;
+  };
+  cleanups.push(stop);
+  return { child, stop };
+}
+
+// Azurite from the repository's pinned npm package, in memory, on free ports; optionally with its debug log.
+async function startAzurite(debugFile) {
+  const script = path.join(repo, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run npm ci (bench/bench.sh does).`);
+  const [blob, queue, table] = [await freePort(), await freePort(), await freePort()];
+  const args = [script, '--silent', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose',
+    '--blobHost', '127.0.0.1', '--blobPort', blob, '--queueHost', '127.0.0.1', '--queuePort', queue,
+    '--tableHost', '127.0.0.1', '--tablePort', table, ...(debugFile ? ['--debug', debugFile] : [])].map(String);
+  const { child, stop } = startGroup(process.execPath, args, process.env);
+  for (let i = 0; i < 300 && !(await listening(table) && await listening(queue)); i++) await sleep(100);
+  if (!(await listening(table))) throw new Error('Azurite did not start');
+  const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+  return {
+    pid: child.pid, tablePort: table, stop,
+    connection: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};` +
+      `BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${queue}/devstoreaccount1;` +
+      `TableEndpoint=http://127.0.0.1:${table}/devstoreaccount1;`,
+  };
+}
+
+// Fresh development keys, generated like LocalDevelopment.GenerateKeys (never written anywhere, never logged).
+function developmentKeys() {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+  return {
+    Mfa__SecretKeys__0: 'sk_bench_' + randomBytes(20).toString('hex'),
+    Mfa__Sessions__SigningKeys__0: 'bench1:' + pkcs8,
+    Mfa__Encryption__Keys__0: 'bench1:' + randomBytes(32).toString('base64'),
+    Mfa__Encryption__HashKey: randomBytes(32).toString('base64'),
+  };
+}
+
+const keys = developmentKeys();
+const secretKey = keys.Mfa__SecretKeys__0;
+function serviceEnv(storage) {
+  const env = {
+    PATH: process.env.PATH, HOME: process.env.HOME ?? scratch, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1',
+    ASPNETCORE_ENVIRONMENT: 'Production', Logging__LogLevel__Default: 'Warning',
+    AzureWebJobsStorage: storage,
+    // Backup codes are PBKDF2-hashed at enrolment (20000 iterations by default); lowered so setting up a thousand
+    // users takes seconds. The sign-ins measured here do not hash at that cost either way (said in BENCHMARKS.md).
+    Mfa__BackupCodes__Pbkdf2Iterations: String(cfg.pbkdf2),
+    Mfa__Sms__Provider: 'File', Mfa__Sms__FilePath: path.join(scratch, 'sms.jsonl'),
+    ...keys,
+  };
+  if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
+  return env;
+}
+
+const serveScript = path.join(repo, 'bench', 'serve.sh');
+const serveLabel = spawnSync(serveScript, ['--describe'], { encoding: 'utf8' }).stdout.trim();
+
+async function startService(storage) {
+  const port = await freePort();
+  const service = startGroup(serveScript, [String(port)], serviceEnv(storage), true);
+  const t0 = performance.now();
+  while (!(await probe(port, '/health'))) {
+    if (service.child.exitCode !== null) throw new Error(`bench/serve.sh exited with ${service.child.exitCode}: ${service.child.stderrText().slice(-2000)}`);
+    if (performance.now() - t0 > 60_000) throw new Error('the service did not answer GET /health within 60 s');
+    await sleep(5);
+  }
+  return { ...service, port, api: apiClient(`http://127.0.0.1:${port}`, { sockets: 64 }) };
+}
+
+// ---- The operations: one fresh user per iteration, each request on its own, measured one at a time. ----
+const newUser = () => 'bench_' + randomBytes(10).toString('hex');
+function newUsNumber() {
+  // +1 201 NXX XXXX: a New Jersey number, which libphonenumber calls FIXED_LINE_OR_MOBILE (as the tests' TestNumbers).
+  return '+1201' + (2 + Math.floor(Math.random() * 8)) + String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+}
+function expect(r, what, status = 200) {
+  if (r.status !== status) {
+    const code = r.body?.errors?.[0]?.code ?? '';
+    throw new Error(`${what}: HTTP ${r.status} ${code}`);
+  }
+  return r.body;
+}
+const wrongCode = (secret) => {
+  const now = totpStep();
+  const valid = new Set([-1, 0, 1, 2].map((d) => totpCode(secret, now + d)));
+  for (let c = 0; ; c++) { const code = String(c).padStart(6, '0'); if (!valid.has(code)) return code; }
+};
+
+// The operations in the order one iteration runs them; `op(name, fn)` times one request (fn returns the response).
+const OPS = [
+  'POST /v1/sign_ins (no factor)', 'POST /v1/me/totp', 'POST /v1/me/totp/attempt_verification',
+  'POST /v1/sign_ins (with factor)', 'attempt_second_factor totp (wrong code)', 'attempt_second_factor totp',
+  'GET /v1/me', 'POST /v1/me/backup_codes', 'POST /v1/me/phone_numbers', 'attempt_second_factor backup_code',
+];
+// Pinned by tests/FunctionsMfa.Tests/Security/StorageRoundTripTests.cs; POST /v1/sign_ins is not pinned there.
+const PINNED = {
+  'POST /v1/me/totp': 3,
+  'POST /v1/me/totp/attempt_verification': 3, 'attempt_second_factor totp (wrong code)': 4,
+  'attempt_second_factor totp': 5, 'GET /v1/me': 1, 'POST /v1/me/backup_codes': 3, 'POST /v1/me/phone_numbers': 3,
+  'attempt_second_factor backup_code': 5,
+};
+
+async function userIteration(api, op) {
+  const user = newUser();
+  const s0 = expect(await op('POST /v1/sign_ins (no factor)', () => api.request('POST', '/v1/sign_ins', { token: secretKey, json: { user_id: user } })), 'sign-in without factors').session_token;
+  const { secret } = expect(await op('POST /v1/me/totp', () => api.request('POST', '/v1/me/totp', { token: s0 })), 'POST /v1/me/totp');
+  expect(await op('POST /v1/me/totp/attempt_verification', () => api.request('POST', '/v1/me/totp/attempt_verification', { token: s0, json: { code: totpCode(secret, totpStep()) } })), 'TOTP verification');
+  let signIn = expect(await op('POST /v1/sign_ins (with factor)', () => api.request('POST', '/v1/sign_ins', { token: secretKey, json: { user_id: user } })), 'sign-in with a factor');
+  const attempt = (si, json) => api.request('POST', `/v1/client/sign_ins/${si.id}/attempt_second_factor`, { token: si.client_token, json });
+  expect(await op('attempt_second_factor totp (wrong code)', () => attempt(signIn, { strategy: 'totp', code: wrongCode(secret) })), 'wrong TOTP code', 422);
+  // The enrolment spent this step's code; the next step's is inside the window (t-1..t+1) and not yet used.
+  const s1 = expect(await op('attempt_second_factor totp', () => attempt(signIn, { strategy: 'totp', code: totpCode(secret, totpStep() + 1) })), 'TOTP sign-in').session_token;
+  expect(await op('GET /v1/me', () => api.request('GET', '/v1/me', { token: s1 })), 'GET /v1/me');
+  const { codes } = expect(await op('POST /v1/me/backup_codes', () => api.request('POST', '/v1/me/backup_codes', { token: s1 })), 'POST /v1/me/backup_codes');
+  for (let tries = 0; ; tries++) {
+    const r = await op('POST /v1/me/phone_numbers', () => api.request('POST', '/v1/me/phone_numbers', { token: s1, json: { phone_number: newUsNumber() } }));
+    if (r.status === 200) break;
+    if (r.status !== 422 || tries > 5) expect(r, 'POST /v1/me/phone_numbers');
+    op.discard?.('POST /v1/me/phone_numbers'); // a random number libphonenumber calls invalid: drawn again
+  }
+  signIn = expect(await op('POST /v1/sign_ins (with factor)', () => api.request('POST', '/v1/sign_ins', { token: secretKey, json: { user_id: user } })), 'sign-in with a factor');
+  expect(await op('attempt_second_factor backup_code', () => attempt(signIn, { strategy: 'backup_code', code: codes[0] })), 'backup code sign-in');
+}
+
+// ---- 1. Storage requests per operation, from Azurite's debug log. ----
+// Each request Azurite serves logs one "<Table|Queue>StorageContextMiddleware: RequestMethod=… RequestURL=…" line; an
+// entity-group transaction's raw body is logged too. Markers are unauthenticated GETs of a named table (a 403).
+// An entity-group transaction: its actions (and their mean entity size) from the raw multipart body Azurite logs.
+function batchKind(batchBody) {
+  const actions = [];
+  const re = /\r\n(POST|PUT|MERGE|PATCH|DELETE) (\S+) HTTP\/1\.1\r\n([\s\S]*?)\r\n\r\n([\s\S]*?)\r\n--changeset/g;
+  let m;
+  let body = 0;
+  let table;
+  while ((m = re.exec(batchBody ?? ''))) {
+    table ??= new URL(m[2]).pathname.split('/')[2].replace(/\(.*$/, '');
+    const ifMatch = /if-match: *(\S+)/i.exec(m[3])?.[1];
+    actions.push(m[1] === 'POST' ? 'insert' : m[1] === 'DELETE' ? 'delete' : ifMatch && ifMatch !== '*' ? 'update' : 'upsert');
+    body += m[4].length;
+  }
+  return { kind: 'batch', table, actions, bytes: actions.length ? Math.round(body / actions.length) : 300 };
+}
+
+function kindOf(service, method, url, headers, batchBody) {
+  const u = new URL(url);
+  const parts = u.pathname.split('/').slice(2);
+  const bytes = Number(headers['content-length'] ?? 0);
+  if (service === 'Queue') {
+    if (parts[1] === 'messages' && method === 'POST') return { kind: 'enqueue', bytes: bytes || 300 };
+    // Anything else on a queue is a queue listener's polling (the drainer, or a Functions host's trigger), which runs
+    // beside the operations whatever they do: not an operation's round trip.
+    return null;
+  }
+  const resource = decodeURIComponent(parts.join('/'));
+  if (resource === '$batch') return batchKind(batchBody);
+  // The table, so the floor sends to the same one: Azurite scans a whole table for a partition query, so the floor
+  // must meet the same table sizes as the app.
+  const table = parts[0].replace(/\(.*$/, '');
+  const point = /\(PartitionKey=.*RowKey=.*\)/.test(resource);
+  if (method === 'GET') return point ? { kind: 'read', table } : { kind: 'query', table };
+  if (method === 'POST') return resource === 'Tables' ? { kind: 'create table' } : { kind: 'insert', table, bytes };
+  if (method === 'DELETE') return { kind: 'delete', table };
+  const ifMatch = headers['if-match'];
+  return { kind: ifMatch && ifMatch !== '*' ? 'update' : 'upsert', table, bytes };
+}
+
+function parseRequests(logText) {
+  const requests = [];
+  const byId = new Map();
+  const re = /^\S+ (\S+) info: (Table|Queue)StorageContextMiddleware: RequestMethod=(\S+) RequestURL=(\S+) RequestHeaders:(\{.*?\}) ClientIP/;
+  for (const line of logText.split('\n')) {
+    const m = re.exec(line);
+    if (m) {
+      const request = { id: m[1], service: m[2], method: m[3], url: m[4], headers: JSON.parse(m[5]) };
+      requests.push(request);
+      byId.set(m[1], request);
+      continue;
+    }
+    const b = /^\S+ (\S+) debug: TableHandler:batch\(\) Raw request string is (".*")$/.exec(line);
+    if (b && byId.has(b[1])) byId.get(b[1]).batchBody = JSON.parse(b[2]);
+  }
+  return requests;
+}
+
+async function countStorageRequests() {
+  const logFile = path.join(scratch, 'azurite-debug.log');
+  const azurite = await startAzurite(logFile);
+  const service = await startService(azurite.connection);
+  const markerApi = apiClient(`http://127.0.0.1:${azurite.tablePort}`);
+  // Every call gets its own marker; an operation's count is its first call's (a phone number drawn again after a 422
+  // is dropped, as in the timing).
+  const calls = [];
+  const mark = async (name) => {
+    const id = `benchmark${calls.length}`;
+    calls.push({ id, name, requests: [] });
+    await markerApi.request('GET', `/devstoreaccount1/Tables('${id}')`);
+  };
+  // One iteration first: tables are created on first use, which is not an operation's cost.
+  await userIteration(service.api, (_, fn) => fn());
+  const op = async (name, fn) => { await mark(name); return fn(); };
+  op.discard = (name) => { calls.findLast((c) => c.name === name).discarded = true; };
+  await userIteration(service.api, op);
+  await mark('end');
+  // The log is written asynchronously: wait until the last marker is in it.
+  let text = '';
+  for (let i = 0; i < 100; i++) { text = readFileSync(logFile, 'utf8'); if (text.includes(`'${calls.at(-1).id}'`)) break; await sleep(50); }
+  markerApi.close();
+  await service.stop();
+  await azurite.stop();
+  let current = null;
+  for (const r of parseRequests(text)) {
+    const marker = /Tables\('(benchmark\d+)'\)/.exec(r.url)?.[1];
+    if (marker) { current = calls.find((c) => c.id === marker) ?? null; continue; }
+    const kind = kindOf(r.service, r.method, r.url, r.headers, r.batchBody);
+    if (kind) current?.requests.push(kind);
+  }
+  const result = {};
+  for (const c of calls) if (c.name !== 'end' && !c.discarded) result[c.name] ??= c.requests;
+  rmSync(logFile, { force: true });
+  return result;
+}
+
+// The floor's recipe: the observed round trips; a query reads a partition of the size the operation's user has
+// (1 row before enrolment, 14 after: TOTP row, 10 backup codes, state, sessions).
+function recipes(kinds) {
+  const fresh = new Set(['POST /v1/sign_ins (no factor)', 'POST /v1/me/totp']);
+  return {
+    ops: OPS.filter((name) => kinds[name]).map((name) => ({
+      name,
+      steps: kinds[name].map((s) => ({ ...s, rows: s.kind === 'query' ? (fresh.has(name) ? 1 : 14) : undefined, bytes: s.bytes || 300 })),
+    })),
+  };
+}
+const describe = (steps) => steps.map((s) => s.kind === 'batch' ? `transaction(${summarise(s.actions)})` : s.kind).join(' → ');
+function summarise(actions) {
+  const counts = {};
+  for (const a of actions) counts[a] = (counts[a] ?? 0) + 1;
+  return Object.entries(counts).map(([a, c]) => c > 1 ? `${c} ${a}` : a).join(', ');
+}
+
+// The floor process, driven one iteration at a time so app and floor interleave and meet the same noise.
+function startFloor(storage, recipeFile) {
+  const dll = path.join(repo, 'bench', 'Floor', 'bin', 'Release', 'net10.0', 'FunctionsMfa.Bench.Floor.dll');
+  const child = spawn('dotnet', [dll, recipeFile], { env: { ...process.env, BENCH_FLOOR_STORAGE: storage }, stdio: ['pipe', 'pipe', 'inherit'] });
+  cleanups.push(async () => { child.kill('SIGKILL'); });
+  const lines = readline.createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
+  // A floor that fails fails the bench (its error is on stderr), rather than leaving it waiting.
+  child.on('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`bench/Floor exited with ${code}`)); });
+  return {
+    iterate: () => new Promise((resolve, reject) => {
+      if (child.exitCode !== null) { reject(new Error(`bench/Floor exited with ${child.exitCode}`)); return; }
+      waiting.push({ resolve, reject });
+      child.stdin.write('iter\n');
+    }),
+    stop: () => { child.stdin.end('quit\n'); },
+  };
+}
+
+// ---- Peak memory: VmHWM of the service's process tree (the host and its worker, once there are two). ----
+function processTree(root) {
+  const children = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(pid));
+    } catch { /* exited */ }
+  }
+  const tree = [];
+  const walk = (pid) => { tree.push(pid); for (const c of children.get(pid) ?? []) walk(c); };
+  walk(root);
+  return tree.map((pid) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+      const name = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).map((a) => path.basename(a)).slice(0, 2).join(' ');
+      return { pid, name, hwm: kb('VmHWM'), rss: kb('VmRSS') };
+    } catch { return null; }
+  }).filter(Boolean);
+}
+
+// ---- 5. Start-up: exec → first 200. ----
+async function timeToFirst200(command, args, env, route, portArg) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const p = startGroup(command, portArg(args, port), env);
+  try {
+    for (;;) {
+      if (p.child.exitCode !== null) throw new Error(`${command} exited with ${p.child.exitCode} before answering`);
+      if (await probe(port, route)) return performance.now() - t0;
+      if (performance.now() - t0 > 60_000) throw new Error(`${command} did not answer within 60 s`);
+      await sleep(1);
+    }
+  } finally {
+    await p.stop();
+  }
+}
+
+function stats(values) {
+  return { median: percentile(values, 0.5), p90: percentile(values, 0.9), min: Math.min(...values), max: Math.max(...values) };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+const startedAt = new Date();
+const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const report = { cfg, serveLabel };
+try {
+  log(`service: ${serveLabel}`);
+  log('1/5 storage requests per operation (Azurite debug log, one request in flight)');
+  report.kinds = await countStorageRequests();
+  const recipeFile = path.join(scratch, 'recipes.json');
+  writeFileSync(recipeFile, JSON.stringify(recipes(report.kinds)));
+
+  const azurite = await startAzurite();
+  const service = await startService(azurite.connection);
+  const floor = startFloor(azurite.connection, recipeFile);
+
+  log(`2/5 operations at c=1 (${cfg.warmup} warm-up iterations, then ${cfg.n}), each iteration followed by the floor`);
+  for (let i = 0; i < cfg.warmup; i++) { await userIteration(service.api, (_, fn) => fn()); await floor.iterate(); }
+  const samples = Object.fromEntries(OPS.map((o) => [o, []]));
+  const floorSamples = Object.fromEntries(OPS.map((o) => [o, []]));
+  for (let i = 0; i < cfg.n; i++) {
+    const op = async (name, fn) => { const r = await fn(); samples[name].push(r.ms); return r; };
+    op.discard = (name) => samples[name].pop();
+    await userIteration(service.api, op);
+    const f = await floor.iterate();
+    for (const [name, ms] of Object.entries(f)) floorSamples[name].push(ms);
+  }
+  floor.stop();
+  service.api.close();
+  await service.stop();
+  report.ops = OPS.map((name) => ({
+    name, n: samples[name].length, p50: percentile(samples[name], 0.5), p99: percentile(samples[name], 0.99),
+    floorP50: percentile(floorSamples[name], 0.5), floorP99: percentile(floorSamples[name], 0.99),
+    requests: report.kinds[name]?.length, pinned: PINNED[name], recipe: describe(report.kinds[name] ?? []),
+  }));
+
+  // Each level gets a fresh Azurite and service holding only its own users: Azurite scans a whole table for every
+  // partition query, so levels sharing one would each be slower than the one before for that reason alone.
+  log(`3/5 TOTP sign-ins at c=${cfg.levels.join('/')}: per level a fresh Azurite and service, ${cfg.budget + cfg.levelWarmup} users enrolled (c=8)`);
+  report.levels = [];
+  for (const concurrency of cfg.levels) {
+    const levelAzurite = await startAzurite();
+    const levelService = await startService(levelAzurite.connection);
+    const api = levelService.api;
+    const users = [];
+    const setup = await runBounded({
+      concurrency: 8, budget: cfg.budget + cfg.levelWarmup, seconds: 300, task: async () => {
+        const user = newUser();
+        const s0 = expect(await api.request('POST', '/v1/sign_ins', { token: secretKey, json: { user_id: user } }), 'setup sign-in').session_token;
+        const { secret } = expect(await api.request('POST', '/v1/me/totp', { token: s0 }), 'setup POST /v1/me/totp');
+        expect(await api.request('POST', '/v1/me/totp/attempt_verification', { token: s0, json: { code: totpCode(secret, totpStep()) } }), 'setup verification');
+        users.push({ user, secret });
+        return 0;
+      },
+    });
+    if (setup.errors.length) throw new Error(`enrolment failed: ${setup.errors.slice(0, 3).join('; ')}`);
+    let nextUser = 0;
+    const attempts = [];
+    const signIn = async () => {
+      const { user, secret } = users[nextUser++];
+      const t0 = performance.now();
+      const created = await api.request('POST', '/v1/sign_ins', { token: secretKey, json: { user_id: user } });
+      if (created.status !== 200) return { error: `POST /v1/sign_ins ${created.status} ${created.body?.errors?.[0]?.code ?? ''}` };
+      const r = await api.request('POST', `/v1/client/sign_ins/${created.body.id}/attempt_second_factor`,
+        { token: created.body.client_token, json: { strategy: 'totp', code: totpCode(secret, totpStep() + 1) } });
+      if (r.status !== 200 || r.body?.status !== 'complete') return { error: `attempt_second_factor ${r.status} ${r.body?.errors?.[0]?.code ?? ''}` };
+      attempts.push(r.ms);
+      return performance.now() - t0;
+    };
+    // A discarded warm-up at the level's concurrency: the new process's JIT and connection pools.
+    await runBounded({ concurrency, budget: cfg.levelWarmup, seconds: cfg.levelSeconds, task: signIn });
+    attempts.length = 0;
+    const result = await runBounded({ concurrency, budget: cfg.budget, seconds: cfg.levelSeconds, task: signIn });
+    const errorKinds = {};
+    for (const e of result.errors) errorKinds[e] = (errorKinds[e] ?? 0) + 1;
+    report.levels.push({
+      concurrency, completed: result.completed, errors: result.errors.length, errorKinds, elapsed: result.elapsed,
+      throughput: result.completed / result.elapsed, p50: percentile(result.latencies, 0.5), p99: percentile(result.latencies, 0.99),
+      attemptP50: percentile(attempts, 0.5), attemptP99: percentile(attempts, 0.99),
+    });
+    log(`  c=${concurrency}: ${result.completed} sign-ins in ${result.elapsed.toFixed(1)} s, ${result.errors.length} errors`);
+    if (result.errors.length) {
+      // The service's own log says why (warnings and errors only; the app logs no secrets, codes or tokens). Kept out
+      // of the repository, under artifacts/ (git-ignored).
+      const file = path.join(repo, 'artifacts', 'bench', `service-c${concurrency}.log`);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, levelService.child.stderrText());
+      log(`  the service's log of this level: ${path.relative(repo, file)}`);
+    }
+    if (concurrency === cfg.levels.at(-1)) {
+      // The heaviest load is the last: the service's peak memory is read after it.
+      log('4/5 peak memory');
+      report.memory = processTree(levelService.child.pid);
+    }
+    api.close();
+    await levelService.stop();
+    await levelAzurite.stop();
+  }
+
+  log(`5/5 start-up, ${cfg.runs} runs each, alternating`);
+  const hostDll = path.join(repo, 'tools', 'FunctionsHost', 'bin', 'Release', 'net10.0', 'FunctionsMfa.LocalHost.dll');
+  const helloRoot = path.join(repo, 'tools', 'HelloWorker', 'bin', 'Release', 'net10.0');
+  const env = serviceEnv(azurite.connection);
+  const app = () => timeToFirst200(serveScript, [], env, '/health', (a, port) => [String(port)]);
+  const hello = () => timeToFirst200('dotnet', [hostDll, '--script-root', helloRoot], env, '/api/hello/bench', (a, port) => [...a, '--port', String(port)]);
+  await app(); await hello(); // one discarded run each puts the files in the page cache
+  const times = { app: [], hello: [] };
+  for (let i = 0; i < cfg.runs; i++) {
+    times.app.push(await app());
+    times.hello.push(await hello());
+    log(`  run ${i + 1}/${cfg.runs}: app ${times.app.at(-1).toFixed(0)} ms, HelloWorker ${times.hello.at(-1).toFixed(0)} ms`);
+  }
+  report.startup = { times, app: stats(times.app), hello: stats(times.hello) };
+  await azurite.stop();
+} finally {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+// ---- The report. ----
+const f1 = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+const totp = report.ops.find((o) => o.name === 'attempt_second_factor totp');
+const c16 = report.levels.find((l) => l.concurrency === 16);
+const c64 = report.levels.find((l) => l.concurrency === 64);
+const memTotal = report.memory.reduce((s, p) => s + p.hwm, 0);
+
+const summary = [];
+summary.push('| measure | value | target (issue 11) |', '|---|---:|---|');
+summary.push(`| attempt_second_factor totp p50 / floor p50 (c=1) | ${f1(totp.p50)} / ${f1(totp.floorP50)} ms = **${f2(totp.p50 / totp.floorP50)}×** | ≤ 1.5× ${totp.p50 / totp.floorP50 <= 1.5 ? '✓' : '✗'} |`);
+summary.push(`| TOTP sign-ins/s at c=16 | **${f1(c16.throughput)}** | ≥ 111 (1.5 × 74) ${c16.throughput >= 111 ? '✓' : '✗'} |`);
+summary.push(`| errors at c=64 | **${c64.errors}** of ${c64.completed + c64.errors} | 0 ${c64.errors === 0 ? '✓' : '✗'} |`);
+summary.push(`| exec → first 200, median: app / HelloWorker | ${f1(report.startup.app.median)} / ${f1(report.startup.hello.median)} ms = ${f2(report.startup.app.median / report.startup.hello.median)}× | |`);
+summary.push(`| peak memory (VmHWM, service process tree) | ${(memTotal / 1024).toFixed(1)} MiB | |`);
+
+const opsTable = ['| operation | n | p50 ms | p99 ms | floor p50 | floor p99 | **p50 / floor** | storage requests (pinned) |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+for (const o of report.ops) {
+  const pinned = o.pinned === undefined ? 'not pinned' : o.pinned + (o.requests !== o.pinned ? ' ⚠' : '');
+  opsTable.push(`| ${o.name} | ${o.n} | ${f1(o.p50)} | ${f1(o.p99)} | ${f1(o.floorP50)} | ${f1(o.floorP99)} | **${f2(o.p50 / o.floorP50)}×** | ${o.requests ?? '?'} (${pinned}) |`);
+}
+const recipeTable = ['| operation | round trips, in order (from Azurite\'s log; the floor sends the same) |', '|---|---|'];
+for (const o of report.ops) recipeTable.push(`| ${o.name} | ${o.recipe} |`);
+
+const levelTable = ['| concurrency | sign-ins | seconds | sign-ins/s | errors | sign-in p50 ms | p99 ms | attempt p50 ms | attempt p99 ms |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+for (const l of report.levels) {
+  const kinds = Object.entries(l.errorKinds).map(([k, c]) => `${c}× ${k}`).join('; ');
+  levelTable.push(`| ${l.concurrency} | ${l.completed} | ${l.elapsed.toFixed(1)} | **${f1(l.throughput)}** | ${l.errors}${kinds ? ` (${kinds})` : ''} | ${f1(l.p50)} | ${f1(l.p99)} | ${f1(l.attemptP50)} | ${f1(l.attemptP99)} |`);
+}
+
+// The plot: sign-in latency p50/p99 (left axis, log scale) and throughput (right axis) against concurrency.
+const plotData = path.join(os.tmpdir(), `mfa-bench-plot-${process.pid}.dat`);
+writeFileSync(plotData, report.levels.map((l) => `${l.concurrency} ${l.p50} ${l.p99} ${l.throughput}`).join('\n') + '\n');
+const gp = spawnSync('gnuplot', [], {
+  encoding: 'utf8', input: [
+    // noenhanced: the route names' underscores are not subscripts.
+    `set terminal pngcairo noenhanced size 800,480 font ",10"`, `set output '${png}'`,
+    `set title "TOTP sign-ins (POST /v1/sign_ins + attempt_second_factor), ${startedAt.toISOString().slice(0, 10)}"`,
+    'set xlabel "concurrent sign-ins"', 'set logscale x 2', `set xrange [0.8:${cfg.levels.at(-1) * 1.25}]`, `set xtics (${cfg.levels.join(',')})`,
+    'set ylabel "latency (ms)"', 'set logscale y', 'set y2label "sign-ins per second"', 'set y2tics', 'set y2range [0:*]',
+    'set ytics nomirror', 'set key top left', 'set grid',
+    `plot '${plotData}' using 1:2 with linespoints lw 2 title "p50 latency", '' using 1:3 with linespoints lw 2 title "p99 latency", ` +
+    `'' using 1:4 axes x1y2 with linespoints lw 2 dt 2 title "throughput (right axis)"`,
+  ].join('\n'),
+});
+rmSync(plotData, { force: true });
+const plotted = gp.status === 0;
+if (!plotted) log(`gnuplot failed: ${gp.stderr || gp.error}`);
+
+const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown CPU';
+const dotnetVersion = spawnSync('dotnet', ['--version'], { encoding: 'utf8' }).stdout.trim();
+const s = report.startup;
+const md = [
+  '# Benchmarks', '',
+  `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} CPUs (${cpu}), ${os.type()} ${os.release()},`,
+  `.NET SDK ${dotnetVersion}, Node ${process.version}. Load average when the run started: ${load}. The machine is shared and`,
+  'noisy: every figure below is a ratio or a comparison within this one run, not an absolute to compare across runs.', '',
+  `Command: \`./build.sh bench\` (= \`bench/bench.sh${quick ? ' --quick`: **tiny counts, a smoke run, not a measurement**' : '`'}). The service was started through`,
+  `\`bench/serve.sh\`: **${serveLabel}**. Storage: private in-memory Azurites (npm \`azurite\`, the pinned version) on free`,
+  'ports; every request went to 127.0.0.1 on keep-alive connections from `bench/load.mjs`.', '',
+  '## Summary', '', ...summary, '',
+  '## Operations at c=1, beside their storage floor', '',
+  `${cfg.n} iterations (after ${cfg.warmup} discarded), each with a fresh user: sign-in without factors, enrol TOTP, sign in`,
+  'with a wrong and then a right TOTP code, read `/v1/me`, new backup codes, add a phone number, sign in with a backup code.',
+  'One request in flight. After each iteration `bench/Floor` sends each operation\'s storage round trips (the same kinds,',
+  'order and entity sizes, read from Azurite\'s log) straight to the same Azurite with Azure.Data.Tables, one after another,',
+  'and times them: the floor. `p50 / floor` is what the service adds on top of its storage.', '',
+  ...opsTable, '',
+  'Storage requests: counted in step 1 on a separate Azurite with `--debug`, the service\'s requests between two marker',
+  'requests, one user and one request at a time (as issue 9 measured them); in brackets the count pinned by',
+  '`tests/FunctionsMfa.Tests/Security/StorageRoundTripTests.cs` (⚠ where they differ). The app also counts them itself',
+  '(`mfa.storage.requests`), but exports that only to Application Insights.', '',
+  '### The floor\'s recipes', '', ...recipeTable, '',
+  'A query reads a partition of 1 row for a user without factors and of 14 rows (about a user\'s partition after',
+  'enrolment) otherwise; an update or delete hits a row created, with its ETag, before the clock starts. The floor\'s rows',
+  'are in the app\'s own tables (partition keys `benchfloor_…`, deleted after each recipe, off the clock), because Azurite',
+  'scans the whole table for a partition query: a floor on a small table of its own would be too low.', '',
+  '## Throughput: TOTP sign-ins at c=1, 16, 64', '',
+  `Each sign-in is the backend's \`POST /v1/sign_ins\` and the client's \`attempt_second_factor\` (totp) for a different user,`,
+  `enrolled beforehand (a TOTP step is accepted once per user). At most ${cfg.budget} sign-ins or ${cfg.levelSeconds} s per level, whichever`,
+  'comes first; an error is any answer but 200/complete or a failed request. Latency is the whole sign-in (both requests).',
+  `Each level runs on a fresh Azurite and a fresh service holding only its own ${cfg.budget + cfg.levelWarmup} users, after ${cfg.levelWarmup} discarded sign-ins at`,
+  'its concurrency: Azurite answers a partition query by scanning the whole table (LokiJS `where`), so on one shared',
+  'Azurite each level would be slower than the one before merely because the tables had grown.', '',
+  ...levelTable, '',
+  plotted ? `![latency and throughput against concurrency](${path.relative(path.dirname(out), png)})` : '(gnuplot failed: no plot)', '',
+  '## Start-up: exec → first 200', '',
+  `${cfg.runs} runs each after one discarded run each, alternating; the clock starts at exec and stops at the first 200 of a raw`,
+  'HTTP/1.1 GET on a new connection, polled every millisecond; then the process group is killed.', '',
+  '| app | started by | route | median ms | p90 | min | max |', '|---|---|---|---:|---:|---:|---:|',
+  `| FunctionsMfa | \`bench/serve.sh\`: ${serveLabel} | GET /health | ${f1(s.app.median)} | ${f1(s.app.p90)} | ${f1(s.app.min)} | ${f1(s.app.max)} |`,
+  `| tools/HelloWorker (bare isolated worker) | tools/FunctionsHost (local host) | GET /api/hello/bench | ${f1(s.hello.median)} | ${f1(s.hello.p90)} | ${f1(s.hello.min)} | ${f1(s.hello.max)} |`, '',
+  `Note: app started via serve.sh: ${serveLabel}.`, '',
+  `Raw FunctionsMfa: ${s.times.app.map(f1).join(', ')}`, '',
+  `Raw HelloWorker: ${s.times.hello.map(f1).join(', ')}`, '',
+  'History: 2026-11-23, the custom handler compiled with Native AOT: median 69.9 ms exec → first 200 on GET /health',
+  '(JIT build of the same app 434.1 ms, same run). The AOT comparison is gone: the isolated worker runs on the JIT.', '',
+  '## Peak memory', '',
+  'VmHWM (peak resident set) of each process of the service\'s tree, read from `/proc/<pid>/status` after the load:', '',
+  '| pid | process | VmHWM MiB | VmRSS MiB |', '|---:|---|---:|---:|',
+  ...report.memory.map((p) => `| ${p.pid} | ${p.name} | ${(p.hwm / 1024).toFixed(1)} | ${(p.rss / 1024).toFixed(1)} |`), '',
+  'The summary\'s figure is the sum over the tree: with more than one process (a host and its worker) an upper bound,',
+  'as their peaks need not coincide.', '',
+  '## Notes', '',
+  `- \`Mfa__BackupCodes__Pbkdf2Iterations=${cfg.pbkdf2}\` (default 20000) so that enrolling users is quick; this makes`,
+  '  `POST /v1/me/totp/attempt_verification` and `POST /v1/me/backup_codes` (which hash 10 codes) cheaper than in',
+  '  production, and the backup-code sign-in (which hashes one) slightly cheaper.',
+  '- Phone codes (`prepare_second_factor` / `attempt_second_factor phone_code`, phone verification) are not measured: the',
+  '  code reaches the SMS file only through the `sms-codes` queue, whose drainer (`Mfa__Queues__Enabled`) polls storage',
+  '  in the background, which would land in the counted storage requests and contend with every measurement here.',
+  '  Once the local host drains the queue for the isolated worker, those rows can be added the same way.',
+  '- Lockout and SMS limits do not trip: one wrong code per user, followed by a success that resets the budget; no SMS is sent.',
+  '- Azurite runs on the same CPUs as the service and the load generator, so at c=16 and c=64 all three compete.',
+  `- Load average at the end of the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work shares the machine).`,
+  '- The c=16 target is 1.5 × 74 sign-ins/s, the figure issue 11 quotes for the app before it; only a run like this one',
+  '  (same Azurite set-up, same client) compares with it, and only roughly on a shared machine.',
+  '',
+].join('\n');
+writeFileSync(out, md);
+console.log(['', `service: ${serveLabel}`, '', ...summary, '', ...opsTable, '', ...levelTable, '',
+  `start-up median: FunctionsMfa ${f1(s.app.median)} ms, HelloWorker ${f1(s.hello.median)} ms; peak memory ${(memTotal / 1024).toFixed(1)} MiB`, '',
+  `wrote ${out}${plotted ? ` and ${png}` : ''}`].join('\n'));

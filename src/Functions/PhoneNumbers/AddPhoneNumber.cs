@@ -61,7 +61,7 @@ internal sealed class AddPhoneNumber(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number set", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(phone.RowKey) is not null)
@@ -76,13 +76,11 @@ internal sealed class AddPhoneNumber(
 
             if (!await phones.TryAddAsync(user, phone, cancellationToken))
             {
-                continue;
+                return null;
             }
 
             await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneAdded, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
             return TypedResults.Ok(PhoneNumberResource.From(phone, now, options.Value.CodePolicy));
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+                });
     }
 }

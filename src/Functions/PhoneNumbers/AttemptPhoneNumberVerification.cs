@@ -47,7 +47,7 @@ internal sealed class AttemptPhoneNumberVerification(
         }
 
         var policy = options.Value.CodePolicy;
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number", async attempt =>
         {
             var phone = PhoneNumberRecord.IsWellFormedId(id) ? await phones.GetAsync(session.UserId, id, cancellationToken) : null;
             if (phone is null)
@@ -73,7 +73,7 @@ internal sealed class AttemptPhoneNumberVerification(
             var written = await phones.TryReplaceAsync(phone with { Verification = state, UpdatedAt = now }, cancellationToken);
             if (written is null)
             {
-                continue;
+                return null;
             }
 
             switch (outcome)
@@ -86,8 +86,6 @@ internal sealed class AttemptPhoneNumberVerification(
                 default:
                     return MfaErrors.PhoneCodeIncorrect(state.AttemptsRemaining(policy)).Result();
             }
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+        });
     }
 }

@@ -24,7 +24,7 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
     {
         var session = request.Session();
 
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<DeletedPhoneNumber>, ErrorResult>>("phone number set", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
@@ -44,7 +44,7 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
             var endOthers = phone.ReservedForSecondFactor ? SessionStore.EndOthersActions(user, session.SessionId) : [];
             if (!await phones.TryDeleteAsync(phone, backupRows, endOthers, cancellationToken))
             {
-                continue;
+                return null;
             }
 
             await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneDeleted, new Dictionary<string, string>
@@ -53,8 +53,6 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
                 ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, cancellationToken);
             return TypedResults.Ok(new DeletedPhoneNumber(phone.Id));
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+                });
     }
 }

@@ -58,7 +58,7 @@ internal sealed class PreparePhoneNumberVerification(
         }
 
         var code = PhoneCodes.Generate();
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number", async attempt =>
         {
             var now = time.GetUtcNow();
             var expireAt = now + policy.CodeLifetime;
@@ -81,9 +81,9 @@ internal sealed class PreparePhoneNumberVerification(
             {
                 return MfaErrors.ResourceNotFound.Result();
             }
-        }
 
-        return MfaErrors.ConcurrentRequestConflict.Result();
+            return null;
+        });
     }
 
     private static MfaError? Refusal(PhoneVerificationStatus status) => status switch

@@ -47,7 +47,7 @@ internal sealed class UpdatePhoneNumber(
             return MfaErrors.FormParamFormatInvalid("default_second_factor").Result();
         }
 
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number set", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
@@ -90,14 +90,12 @@ internal sealed class UpdatePhoneNumber(
                 : firstCodes?.Actions ?? [];
             if (!await phones.TryReplaceWithOthersAsync(updated, clear, backupRows, alsoWrite, cancellationToken))
             {
-                continue;
+                return null;
             }
 
             var resource = PhoneNumberResource.From(updated, now, options.Value.CodePolicy);
             return TypedResults.Ok(firstCodes is null ? resource : resource with { BackupCodes = firstCodes.Issued.Codes });
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+                });
     }
 
     /// <summary>Absent or null: unchanged. Otherwise exactly <c>true</c> or <c>false</c>.</summary>

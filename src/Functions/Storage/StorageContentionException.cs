@@ -4,12 +4,31 @@ namespace FunctionsMfa.Functions.Storage;
 /// The one retry policy for conditional writes: a request whose If-Match write lost to another reads again and decides
 /// again, at most <see cref="MaxRounds"/> times. Each lost round means another request on the same rows committed (the
 /// same user's, or the same sign-in's); a lock ends the rounds of failed attempts after 10. When the rounds run out the
-/// answer is always <c>concurrent_request_conflict</c> (409): a handler returns it, a store throws
-/// <see cref="StorageContentionException"/>, which the envelope answers the same way.
+/// answer is always <c>concurrent_request_conflict</c> (409): <see cref="StorageContentionException"/>, which the
+/// envelope answers.
 /// </summary>
 internal static class Contention
 {
     public const int MaxRounds = 24;
+
+    /// <summary>
+    /// The one retry loop: runs <paramref name="round"/> (given its index: round 0 may decide on what the request already
+    /// read, a later one reads again) until it returns an answer; null means "my conditional write lost, again".
+    /// </summary>
+    /// <param name="what">The rows' kind, for the exception's message (never a key or a value).</param>
+    public static async Task<T> RetryAsync<T>(string what, Func<int, Task<T?>> round)
+        where T : class
+    {
+        for (var attempt = 0; attempt < MaxRounds; attempt++)
+        {
+            if (await round(attempt) is { } answer)
+            {
+                return answer;
+            }
+        }
+
+        throw new StorageContentionException(what);
+    }
 }
 
 /// <summary>

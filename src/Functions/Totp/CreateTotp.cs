@@ -37,7 +37,7 @@ internal sealed class CreateTotp(
     {
         var session = request.Session();
 
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<TotpResource>, ErrorResult>>("TOTP secret", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
@@ -60,7 +60,7 @@ internal sealed class CreateTotp(
                     : await store.TryReplaceAsync(session.UserId, record, existing.ETag, cancellationToken);
                 if (!written)
                 {
-                    continue;
+                    return null;
                 }
 
                 await events.RecordAsync(session.UserId, SecurityEventTypes.TotpEnrolled, new Dictionary<string, string> { ["totp_id"] = record.Id }, cancellationToken);
@@ -72,8 +72,6 @@ internal sealed class CreateTotp(
             {
                 CryptographicOperations.ZeroMemory(secret);
             }
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+        });
     }
 }

@@ -30,7 +30,7 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
     {
         var session = request.Session();
 
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<DeletedTotpResource>, ErrorResult>>("TOTP secret", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(UserRows.Totp) is not { } row)
@@ -53,7 +53,7 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
             var endOthers = row.GetBoolean("Verified") == true ? SessionStore.EndOthersActions(user, session.SessionId) : [];
             if (!await store.TryDeleteAsync(session.UserId, row.ETag, backupRows, endOthers, cancellationToken))
             {
-                continue;
+                return null;
             }
 
             var id = row.GetString("Id") ?? string.Empty;
@@ -67,8 +67,6 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
                 },
                 cancellationToken);
             return TypedResults.Ok(new DeletedTotpResource(id));
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+                });
     }
 }

@@ -47,7 +47,7 @@ internal sealed class VerifyTotp(TotpVerifier verifier, UserStore users, Securit
 
         // Optional on purpose: the backup-code feature registers the issuer; without it there are simply none to show.
         var issuer = context.RequestServices.GetService<IBackupCodeIssuer>();
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
+        return await Storage.Contention.RetryAsync<Results<Ok<TotpResource>, ErrorResult>>("TOTP secret", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
             if (user.Row(UserRows.Totp) is not { } row)
@@ -72,13 +72,11 @@ internal sealed class VerifyTotp(TotpVerifier verifier, UserStore users, Securit
             if (!await users.TryCommitAsync([judgement.Spend!, .. firstCodes?.Actions ?? []], cancellationToken))
             {
                 // A concurrent request changed the secret or the codes: judge again against what is there now.
-                continue;
+                return null;
             }
 
             await events.RecordAsync(session.UserId, SecurityEventTypes.TotpVerified, new Dictionary<string, string> { ["totp_id"] = stored.Record.Id }, cancellationToken);
             return TypedResults.Ok(TotpResource.From(judgement.Updated!, firstCodes?.Issued.Codes));
-        }
-
-        return MfaErrors.ConcurrentRequestConflict.Result();
+                });
     }
 }

@@ -1,5 +1,3 @@
-using FunctionsMfa.Functions.Hosting;
-
 // `--init-local-settings SAMPLE TARGET` creates local.settings.json with fresh development keys; anything else runs
 // the worker (started by the Functions host, which passes its own arguments).
 if (args is ["--init-local-settings", var sample, var target])

@@ -1,11 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Sessions;
-using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsMfa.Functions.BackupCodes;
 

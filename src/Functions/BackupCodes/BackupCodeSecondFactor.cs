@@ -1,10 +1,9 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
-using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Events;
+using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
 
 namespace FunctionsMfa.Functions.BackupCodes;
 
@@ -16,9 +15,7 @@ internal sealed class BackupCodeSecondFactor(BackupCodeStore store) : ISecondFac
     // RFC 8176 has no value for recovery codes; they are one-time passwords.
     public string AuthenticationMethod => "otp";
 
-    public IReadOnlyList<string> PrepareParameters => [];
-
-    public bool IsAvailable(UserSnapshot user) => UserFactors.From(user).BackupCodeEnabled;
+    public bool IsAvailable(UserSnapshot user) => user.Factors.BackupCodeEnabled;
 
     public Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken) =>
         Task.FromResult(PrepareOutcome.NothingToPrepare);

@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.Wire;
 namespace FunctionsMfa.Functions.BackupCodes;
 
 /// <summary>The backup-code feature's services.</summary>

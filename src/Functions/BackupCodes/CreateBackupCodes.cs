@@ -1,13 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
-using System.Text.Json;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.BackupCodes;
 
@@ -27,7 +21,7 @@ internal sealed class CreateBackupCodes(StepUp stepUp, BackupCodeStore store, Se
         var session = request.Session();
 
         var user = session.User;
-        if (!UserFactors.From(user).TwoFactorEnabled)
+        if (!user.Factors.TwoFactorEnabled)
         {
             return MfaErrors.BackupCodesNotAvailable.Result();
         }

@@ -1,6 +1,6 @@
-using Azure;
 using System.Globalization;
 using System.Security.Cryptography;
+using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Functions.Storage;
 

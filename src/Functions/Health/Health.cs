@@ -1,7 +1,3 @@
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
-
 namespace FunctionsMfa.Functions.Health;
 
 /// <summary>

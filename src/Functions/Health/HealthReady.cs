@@ -1,8 +1,4 @@
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Storage;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Health;
 

@@ -1,7 +1,5 @@
 using FunctionsMfa.Functions.Storage;
-using FunctionsMfa.Functions.Wire;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace FunctionsMfa.Functions.Hosting;

@@ -1,5 +1,3 @@
-using FunctionsMfa.Functions.Wire;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace FunctionsMfa.Functions.Hosting;

@@ -1,14 +1,16 @@
 using System.Collections.Frozen;
 using System.Reflection;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Hosting;
 
 /// <summary>Who may call an HTTP function: checked once, by <see cref="AuthenticationMiddleware"/>, before it runs.</summary>
 internal enum Caller
 {
-    /// <summary>Anyone; a function that needs a client token checks it itself (it is bound to one sign-in).</summary>
+    /// <summary>Anyone.</summary>
     Anyone,
+
+    /// <summary>The SPA during one sign-in: that sign-in's client token, for the sign-in named by the route's <c>{id}</c>.</summary>
+    Client,
 
     /// <summary>The app's backend: <c>Authorization: Bearer &lt;secret key&gt;</c>.</summary>
     Backend,

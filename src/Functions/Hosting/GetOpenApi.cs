@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Hosting;

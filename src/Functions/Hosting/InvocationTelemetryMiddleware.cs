@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using FunctionsMfa.Functions.Storage;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace FunctionsMfa.Functions.Hosting;

@@ -12,7 +12,6 @@ using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Functions.Totp;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
 using Microsoft.Azure.Functions.Worker.Builder;
 
 namespace FunctionsMfa.Functions.Hosting;

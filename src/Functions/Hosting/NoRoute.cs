@@ -1,8 +1,5 @@
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Hosting;
 

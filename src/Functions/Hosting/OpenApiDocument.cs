@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsMfa.Functions.Hosting;
 
@@ -78,7 +76,7 @@ internal static class OpenApiDocument
         {
             Caller.Backend => new JsonArray(new JsonObject { ["secretKey"] = new JsonArray() }),
             Caller.Session => new JsonArray(new JsonObject { ["sessionToken"] = new JsonArray() }),
-            _ when function.Route.StartsWith("v1/client/", StringComparison.Ordinal) => new JsonArray(new JsonObject { ["clientToken"] = new JsonArray() }),
+            Caller.Client => new JsonArray(new JsonObject { ["clientToken"] = new JsonArray() }),
             _ => new JsonArray(),
         };
 

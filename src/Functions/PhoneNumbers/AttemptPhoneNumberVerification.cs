@@ -1,12 +1,8 @@
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;

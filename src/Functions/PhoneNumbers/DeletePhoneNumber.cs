@@ -1,10 +1,6 @@
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
 
@@ -34,7 +30,7 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
             }
 
             var phone = PhoneNumberRecord.FromEntity(row);
-            if (phone.ReservedForSecondFactor && stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
+            if (phone.ReservedForSecondFactor && stepUp.Check(session, user.Factors.TwoFactorEnabled) is { } stepUpError)
             {
                 return stepUpError.Result();
             }

@@ -6,7 +6,6 @@ using FunctionsMfa.Functions.SignIns;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -28,9 +27,7 @@ internal sealed class PhoneCodeSecondFactor(
 
     public string AuthenticationMethod => "sms";
 
-    public IReadOnlyList<string> PrepareParameters => ["phone_number_id"];
-
-    public bool IsAvailable(UserSnapshot user) => UserFactors.From(user).SecondFactorPhoneIds.Count > 0;
+    public bool IsAvailable(UserSnapshot user) => user.Factors.SecondFactorPhoneIds.Count > 0;
 
     /// <summary>
     /// Round trips: 2 reads + 2 writes (SMS limits) + 1 enqueue; the dispatch then writes the sign-in. The message is
@@ -41,7 +38,7 @@ internal sealed class PhoneCodeSecondFactor(
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(form);
-        var phones = UserFactors.From(context.User).SecondFactorPhoneIds;
+        var phones = context.User.Factors.SecondFactorPhoneIds;
         var phoneId = form.Get("phone_number_id") ?? phones.FirstOrDefault();
         if (phoneId is null || !phones.Contains(phoneId, StringComparer.Ordinal) || context.User.Row(UserRows.PhonePrefix + phoneId) is not { } row)
         {
@@ -94,7 +91,7 @@ internal sealed class PhoneCodeSecondFactor(
             }
 
             // The number must still be a 2FA number of the user's.
-            if (stored.PhoneNumberId is not { } phoneId || !UserFactors.From(user).SecondFactorPhoneIds.Contains(phoneId, StringComparer.Ordinal))
+            if (stored.PhoneNumberId is not { } phoneId || !user.Factors.SecondFactorPhoneIds.Contains(phoneId, StringComparer.Ordinal))
             {
                 return (null, MfaErrors.StrategyForUserInvalid);
             }

@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.Wire;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;

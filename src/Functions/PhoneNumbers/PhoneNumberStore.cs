@@ -120,7 +120,7 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
     public static IReadOnlyList<TableEntity> BackupRowsToDropWhenNoFactorLeft(UserSnapshot user, string changedPhoneId, bool phoneStillSecondFactor)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var factors = UserFactors.From(user);
+        var factors = user.Factors;
         var otherFactor = factors.TotpEnabled || factors.SecondFactorPhoneIds.Any(id => id != changedPhoneId) || phoneStillSecondFactor;
         return otherFactor
             ? []

@@ -1,11 +1,7 @@
 using FunctionsMfa.Functions.BackupCodes;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Sms;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.PhoneNumbers;
@@ -58,7 +54,7 @@ internal sealed class UpdatePhoneNumber(
 
             var phone = PhoneNumberRecord.FromEntity(row);
             var others = user.RowsWithPrefix(UserRows.PhonePrefix).Where(r => r.RowKey != row.RowKey).Select(PhoneNumberRecord.FromEntity).ToList();
-            var factors = UserFactors.From(user);
+            var factors = user.Factors;
 
             var reserved = reservedInput ?? phone.ReservedForSecondFactor;
             if (reserved && !phone.Verified)

@@ -1,14 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Azure;
-using Azure.Data.Tables;
 using FunctionsMfa.Domain.SignIns;
-using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace FunctionsMfa.Functions.Security;
 

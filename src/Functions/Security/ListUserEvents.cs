@@ -1,16 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
-using System.Text.Json;
-using Azure.Data.Tables;
-using Azure;
-using FunctionsMfa.Domain.SignIns;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Security;
 

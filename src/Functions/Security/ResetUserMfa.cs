@@ -1,16 +1,8 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
-using System.Text.Json;
-using Azure.Data.Tables;
 using Azure;
-using FunctionsMfa.Domain.SignIns;
+using Azure.Data.Tables;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Security;
 
@@ -40,7 +32,7 @@ internal sealed class ResetUserMfa(UserStore users, SecurityEventLog events)
             var user = await users.LoadAsync(userId, cancellationToken);
             if (attempt == 0)
             {
-                removed = UserFactors.From(user);
+                removed = user.Factors;
             }
 
             if (user.Rows.Count == 0)

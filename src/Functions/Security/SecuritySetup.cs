@@ -1,5 +1,3 @@
-using FunctionsMfa.Functions.Wire;
-using FunctionsMfa.Functions.Auth;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Security;

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
-
 namespace FunctionsMfa.Functions.Sessions;
 
 /// <summary>The session tokens' public keys (JWKS), for backends that verify tokens themselves; cacheable for 5 minutes.</summary>

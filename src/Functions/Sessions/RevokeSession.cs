@@ -1,12 +1,4 @@
-using System.Text.Json.Serialization;
-using System.Text.Json;
-using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Sessions;
 

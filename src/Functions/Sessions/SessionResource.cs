@@ -1,10 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace FunctionsMfa.Functions.Sessions;
 

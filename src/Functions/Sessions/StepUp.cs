@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.Wire;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sessions;

@@ -1,30 +1,21 @@
-using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
-using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.SignIns;
 
 /// <summary>
-/// Round trips on success: 1 (sign-in) + 1 (user partition) + the strategy's (backup code: 1 conditional delete) +
-/// 1-2 (budget reset) + 1 (session) + 1 (sign-in, conditional) + 1-2 (audit).
+/// Round trips on success: 1 (the sign-in, read to check the client token) + 1 (the user's partition) + 1 (the
+/// outcome's transaction: budget, receipt, what the code spends, the session) + 1 (audit) + 1 (the sign-in's
+/// completion, If-Match); a phone code first reserves its try on the sign-in (+1).
 /// </summary>
+[CalledBy(Caller.Client)]
 [Form("strategy", "code", Required = ["strategy", "code"])]
-internal sealed class AttemptSignInSecondFactor(ClientSignInAccess access, SecondFactorSignIns secondFactors)
+internal sealed class AttemptSignInSecondFactor(SecondFactorSignIns secondFactors)
 {
     [Function(nameof(AttemptSignInSecondFactor))]
     public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/client/sign_ins/{id}/attempt_second_factor")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-
-        var signIn = await access.AuthorizeAsync(request, id, cancellationToken);
-        if (signIn is null)
-        {
-            return MfaErrors.ResourceNotFound.Result();
-        }
+        var signIn = request.SignIn();
 
         var form = request.Form();
 

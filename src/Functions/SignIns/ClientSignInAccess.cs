@@ -1,8 +1,4 @@
 using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.SignIns.SecondFactors;
-using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsMfa.Functions.SignIns;
 
@@ -19,4 +15,11 @@ internal sealed class ClientSignInAccess(SignInStore signIns, ClientTokens clien
         var signIn = SignInIds.IsWellFormed(id) ? await signIns.GetAsync(id, cancellationToken) : null;
         return clientTokens.Verify(token, signIn) ? signIn : null;
     }
+}
+
+internal static class ClientSignInExtensions
+{
+    /// <summary>The sign-in of a <see cref="Hosting.Caller.Client"/> function, its client token checked by <see cref="Hosting.AuthenticationMiddleware"/>.</summary>
+    public static SignInRecord SignIn(this HttpRequest request) =>
+        request.HttpContext.Features.Get<SignInRecord>() ?? throw new InvalidOperationException("The function is not declared [CalledBy(Caller.Client)].");
 }

@@ -1,12 +1,7 @@
 using FunctionsMfa.Domain.SignIns;
-using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Crypto;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.SignIns;
 
@@ -66,7 +61,7 @@ internal sealed class CreateSignIn(
         };
 
         string? sessionToken = null;
-        if (!UserFactors.From(user).TwoFactorEnabled)
+        if (!user.Factors.TwoFactorEnabled)
         {
             var session = await sessions.CreateAsync(userId, SessionStore.IdFor(signIn.Id), ["pwd"], now, null, cancellationToken);
             signIn = signIn with { Status = SignInStatus.Complete, CreatedSessionId = session.SessionId };

@@ -1,26 +1,16 @@
-using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.Hosting;
-using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.SignIns;
 
-internal sealed class GetClientSignIn(UserStore users, ClientSignInAccess access, TimeProvider time)
+/// <summary>Clerk's <c>SignIn</c> as the SPA reads it: status and <c>supported_second_factors</c>. Round trips: 1 (the sign-in) + 1 (the user's partition).</summary>
+[CalledBy(Caller.Client)]
+internal sealed class GetClientSignIn(UserStore users, TimeProvider time)
 {
     [Function(nameof(GetClientSignIn))]
     public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/client/sign_ins/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var context = request.HttpContext;
-
-        var signIn = await access.AuthorizeAsync(request, id, cancellationToken);
-        if (signIn is null)
-        {
-            return MfaErrors.ResourceNotFound.Result();
-        }
+        var signIn = request.SignIn();
 
         var user = await users.LoadAsync(signIn.UserId, cancellationToken);
         return TypedResults.Ok(SignInAttemptResource.From(signIn, user, time.GetUtcNow()));

@@ -1,12 +1,5 @@
-using FunctionsMfa.Domain.SignIns;
-using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Crypto;
-using FunctionsMfa.Functions.Hosting;
-using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.SignIns;
 

@@ -1,10 +1,4 @@
-using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
-using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.SignIns;
 
@@ -12,19 +6,15 @@ namespace FunctionsMfa.Functions.SignIns;
 /// <c>totp</c> and <c>backup_code</c> need no preparation: the sign-in is answered as it is, as Clerk does.
 /// Round trips: 1 (sign-in) + 1 (user partition), plus what the strategy does.
 /// </summary>
+[CalledBy(Caller.Client)]
 [Form("strategy", "phone_number_id")]
-internal sealed class PrepareSignInSecondFactor(ClientSignInAccess access, SecondFactorSignIns secondFactors)
+internal sealed class PrepareSignInSecondFactor(SecondFactorSignIns secondFactors)
 {
     [Function(nameof(PrepareSignInSecondFactor))]
     public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/client/sign_ins/{id}/prepare_second_factor")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-
-        var signIn = await access.AuthorizeAsync(request, id, cancellationToken);
-        if (signIn is null)
-        {
-            return MfaErrors.ResourceNotFound.Result();
-        }
+        var signIn = request.SignIn();
 
         var form = request.Form();
 

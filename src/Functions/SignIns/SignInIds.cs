@@ -1,10 +1,4 @@
-using FunctionsMfa.Domain.SignIns;
-using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Crypto;
-using FunctionsMfa.Functions.Sessions;
-using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsMfa.Functions.SignIns;
 

@@ -1,6 +1,6 @@
-using FunctionsMfa.Domain.Phone;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Domain.SignIns;
 using FunctionsMfa.Functions.Users;
 
@@ -60,7 +60,7 @@ internal sealed record SupportedSecondFactor(string Strategy)
     public static IReadOnlyList<SupportedSecondFactor> For(UserSnapshot user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var factors = UserFactors.From(user);
+        var factors = user.Factors;
         var list = new List<SupportedSecondFactor>();
         if (factors.TotpEnabled)
         {
@@ -69,12 +69,12 @@ internal sealed record SupportedSecondFactor(string Strategy)
 
         foreach (var phoneId in factors.SecondFactorPhoneIds)
         {
-            var row = user.Row(UserRows.PhonePrefix + phoneId)!;
+            var phone = user.Phones.Single(p => p.Id == phoneId);
             list.Add(new SupportedSecondFactor("phone_code")
             {
                 PhoneNumberId = phoneId,
-                SafeIdentifier = PhoneMask.Mask(row.GetString("PhoneNumber")),
-                Default = row.GetBoolean("DefaultSecondFactor") == true,
+                SafeIdentifier = PhoneMask.Mask(phone.PhoneNumber),
+                Default = phone.DefaultSecondFactor,
             });
         }
 

@@ -4,8 +4,6 @@ using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sms;

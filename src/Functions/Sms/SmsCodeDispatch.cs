@@ -1,5 +1,3 @@
-using FunctionsMfa.Functions.Wire;
-
 namespace FunctionsMfa.Functions.Sms;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.Wire;
 using Microsoft.Extensions.Options;
 using PhoneNumbers;
 

@@ -3,7 +3,6 @@ using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Storage;
-using FunctionsMfa.Functions.Wire;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sms;

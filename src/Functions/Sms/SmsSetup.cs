@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sms;

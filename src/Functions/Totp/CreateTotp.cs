@@ -1,16 +1,9 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using Azure.Data.Tables;
 using FunctionsMfa.Domain.Totp;
 using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.BackupCodes;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Totp;
@@ -40,13 +33,13 @@ internal sealed class CreateTotp(
         return await Storage.Contention.RetryAsync<Results<Ok<TotpResource>, ErrorResult>>("TOTP secret", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            if (stepUp.Check(session, UserFactors.From(user).TwoFactorEnabled) is { } stepUpError)
+            if (stepUp.Check(session, user.Factors.TwoFactorEnabled) is { } stepUpError)
             {
                 return stepUpError.Result();
             }
 
-            var existing = user.Row(UserRows.Totp);
-            if (existing?.GetBoolean("Verified") == true)
+            var existing = TotpStore.Find(user);
+            if (existing?.Record.Verified == true)
             {
                 return MfaErrors.TotpAlreadyEnabled.Result();
             }

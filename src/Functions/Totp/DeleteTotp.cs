@@ -1,17 +1,8 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Azure.Data.Tables;
-using FunctionsMfa.Domain.Totp;
-using FunctionsMfa.Functions.Auth;
-using FunctionsMfa.Functions.BackupCodes;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Totp;
 
@@ -33,12 +24,12 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
         return await Storage.Contention.RetryAsync<Results<Ok<DeletedTotpResource>, ErrorResult>>("TOTP secret", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            if (user.Row(UserRows.Totp) is not { } row)
+            if (TotpStore.Find(user) is not { } stored)
             {
                 return MfaErrors.ResourceNotFound.Result();
             }
 
-            var factors = UserFactors.From(user);
+            var factors = user.Factors;
             if (stepUp.Check(session, factors.TwoFactorEnabled) is { } stepUpError)
             {
                 return stepUpError.Result();
@@ -50,13 +41,13 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
                 ? []
                 : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
             // A removed authenticator ends the user's other sessions in the same transaction: one of them may be why.
-            var endOthers = row.GetBoolean("Verified") == true ? SessionStore.EndOthersActions(user, session.SessionId) : [];
-            if (!await store.TryDeleteAsync(session.UserId, row.ETag, backupRows, endOthers, cancellationToken))
+            var endOthers = stored.Record.Verified ? SessionStore.EndOthersActions(user, session.SessionId) : [];
+            if (!await store.TryDeleteAsync(session.UserId, stored.ETag, backupRows, endOthers, cancellationToken))
             {
                 return null;
             }
 
-            var id = row.GetString("Id") ?? string.Empty;
+            var id = stored.Record.Id;
             await events.RecordAsync(
                 session.UserId,
                 SecurityEventTypes.TotpDeleted,

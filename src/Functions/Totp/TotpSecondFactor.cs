@@ -1,6 +1,5 @@
 using FunctionsMfa.Functions.SignIns.SecondFactors;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
 
 namespace FunctionsMfa.Functions.Totp;
 
@@ -15,9 +14,7 @@ internal sealed class TotpSecondFactor(TotpVerifier verifier) : ISecondFactorStr
 
     public string AuthenticationMethod => "otp";
 
-    public IReadOnlyList<string> PrepareParameters => [];
-
-    public bool IsAvailable(UserSnapshot user) => UserFactors.From(user).TotpEnabled;
+    public bool IsAvailable(UserSnapshot user) => user.Factors.TotpEnabled;
 
     public Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken) =>
         Task.FromResult(PrepareOutcome.NothingToPrepare);
@@ -28,7 +25,7 @@ internal sealed class TotpSecondFactor(TotpVerifier verifier) : ISecondFactorStr
     public AttemptOutcome Judge(SecondFactorContext context, string canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.User.Row(UserRows.Totp) is not { } row || StoredTotp.FromEntity(row) is not { Record.Verified: true } stored)
+        if (TotpStore.Find(context.User) is not { Record.Verified: true } stored)
         {
             return AttemptOutcome.Rejected(MfaErrors.StrategyForUserInvalid);
         }

@@ -1,4 +1,3 @@
-using FunctionsMfa.Functions.Wire;
 using FunctionsMfa.Domain.Totp;
 using Microsoft.Extensions.Options;
 

@@ -51,6 +51,13 @@ internal sealed record StoredTotp(TotpRecord Record, ETag ETag)
 /// </summary>
 internal sealed class TotpStore(UserStore users, SecretProtector protector)
 {
+    /// <summary>The user's <c>totp</c> row from a snapshot of the partition, parsed (null when there is none).</summary>
+    public static StoredTotp? Find(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Row(UserRows.Totp) is { } row ? StoredTotp.FromEntity(row) : null;
+    }
+
     /// <summary>A new record with <paramref name="secret"/> sealed under the newest key.</summary>
     public TotpRecord Create(string userId, byte[] secret, DateTimeOffset now)
     {

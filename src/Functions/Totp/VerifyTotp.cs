@@ -1,17 +1,7 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using Azure.Data.Tables;
-using FunctionsMfa.Domain.Totp;
-using FunctionsMfa.Functions.Auth;
 using FunctionsMfa.Functions.BackupCodes;
 using FunctionsMfa.Functions.Events;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Totp;
 
@@ -50,12 +40,11 @@ internal sealed class VerifyTotp(TotpVerifier verifier, UserStore users, Securit
         return await Storage.Contention.RetryAsync<Results<Ok<TotpResource>, ErrorResult>>("TOTP secret", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            if (user.Row(UserRows.Totp) is not { } row)
+            if (TotpStore.Find(user) is not { } stored)
             {
                 return MfaErrors.ResourceNotFound.Result();
             }
 
-            var stored = StoredTotp.FromEntity(row);
             if (stored.Record.Verified)
             {
                 // Not a second way to test codes: a verified secret is checked only by sign-in, which counts failures.

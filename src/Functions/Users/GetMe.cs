@@ -1,9 +1,4 @@
-using System.Text.Json.Serialization;
-using System.Text.Json;
-using FunctionsMfa.Functions.Hosting;
 using FunctionsMfa.Functions.Sessions;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Azure.Functions.Worker;
 
 namespace FunctionsMfa.Functions.Users;
 

@@ -8,16 +8,16 @@ internal sealed record UserFactors(bool TotpEnabled, int BackupCodesRemaining, I
     /// <summary>Backup codes are a fallback, not a factor of their own: two-factor is on when TOTP or a phone is.</summary>
     public bool TwoFactorEnabled => TotpEnabled || SecondFactorPhoneIds.Count > 0;
 
+    /// <summary>Parsed once per snapshot: use <see cref="UserSnapshot.Factors"/>.</summary>
     public static UserFactors From(UserSnapshot user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var totp = user.Row(UserRows.Totp);
-        var totpEnabled = totp?.GetBoolean("Verified") == true;
+        var totpEnabled = user.Row(UserRows.Totp)?.GetBoolean("Verified") == true;
         var backupCodes = user.RowsWithPrefix(UserRows.BackupCodePrefix).Count();
-        var phones = user.RowsWithPrefix(UserRows.PhonePrefix)
-            .Where(row => row.GetBoolean("Verified") == true && row.GetBoolean("ReservedForSecondFactor") == true)
-            .OrderByDescending(row => row.GetBoolean("DefaultSecondFactor") == true)
-            .Select(row => row.RowKey[UserRows.PhonePrefix.Length..])
+        var phones = user.Phones
+            .Where(phone => phone.Verified && phone.ReservedForSecondFactor)
+            .OrderByDescending(phone => phone.DefaultSecondFactor)
+            .Select(phone => phone.Id)
             .ToList();
         return new UserFactors(totpEnabled, backupCodes, phones);
     }

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FunctionsMfa.Functions.Sessions;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FunctionsMfa.Functions.Users;
 
@@ -14,9 +12,8 @@ internal sealed record UserResource(
     public static UserResource From(UserSnapshot user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var factors = UserFactors.From(user);
-        var phones = user.RowsWithPrefix(UserRows.PhonePrefix).Select(PhoneNumberSummary.From).ToList();
-        return new UserResource(user.UserId, factors.TwoFactorEnabled, factors.TotpEnabled, factors.BackupCodeEnabled, factors.BackupCodesRemaining, phones);
+        var factors = user.Factors;
+        return new UserResource(user.UserId, factors.TwoFactorEnabled, factors.TotpEnabled, factors.BackupCodeEnabled, factors.BackupCodesRemaining, user.Phones);
     }
 }
 
@@ -25,7 +22,8 @@ internal sealed record PhoneNumberSummary(string Id, string PhoneNumber, bool Ve
 {
     public string Object => "phone_number";
 
-    public static PhoneNumberSummary From(Azure.Data.Tables.TableEntity row)
+    /// <summary>Read at the storage boundary only (<see cref="UserSnapshot.Phones"/>).</summary>
+    internal static PhoneNumberSummary From(Azure.Data.Tables.TableEntity row)
     {
         ArgumentNullException.ThrowIfNull(row);
         return new PhoneNumberSummary(

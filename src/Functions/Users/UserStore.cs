@@ -3,10 +3,24 @@ using FunctionsMfa.Functions.Storage;
 
 namespace FunctionsMfa.Functions.Users;
 
-/// <summary>Everything stored for one user, read in one partition query (one round trip).</summary>
+/// <summary>
+/// Everything stored for one user, read in one partition query (one round trip). What several features read of it
+/// (which factors are on, the phone numbers) is parsed here once, at the storage boundary, into <see cref="Phones"/>
+/// and <see cref="Factors"/>; a feature's own rows are parsed by its store, which also writes them If-Match on their
+/// ETags (<see cref="Rows"/>).
+/// </summary>
 internal sealed class UserSnapshot(string userId, IReadOnlyDictionary<string, TableEntity> rows)
 {
+    private UserFactors? factors;
+    private IReadOnlyList<PhoneNumberSummary>? phones;
+
     public string UserId { get; } = userId;
+
+    /// <summary>The user's phone numbers as every feature may see them.</summary>
+    public IReadOnlyList<PhoneNumberSummary> Phones => phones ??= [.. RowsWithPrefix(UserRows.PhonePrefix).Select(PhoneNumberSummary.From)];
+
+    /// <summary>Which second factors are on.</summary>
+    public UserFactors Factors => factors ??= UserFactors.From(this);
 
     public IReadOnlyDictionary<string, TableEntity> Rows { get; } = rows;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace FunctionsMfa.Functions.Wire;

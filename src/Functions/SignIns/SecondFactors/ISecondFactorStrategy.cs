@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
 
 namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 
@@ -22,9 +21,6 @@ internal interface ISecondFactorStrategy
 
     /// <summary>The session token's <c>amr</c> value for this factor (RFC 8176), e.g. <c>otp</c> or <c>sms</c>.</summary>
     string AuthenticationMethod { get; }
-
-    /// <summary>Body parameters <c>prepare_second_factor</c> accepts for this strategy, besides <c>strategy</c>.</summary>
-    IReadOnlyList<string> PrepareParameters { get; }
 
     /// <summary>Whether the user has this factor now (it is then in <c>supported_second_factors</c>).</summary>
     bool IsAvailable(UserSnapshot user);

@@ -8,7 +8,6 @@ using FunctionsMfa.Functions.Security;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Functions.Users;
-using FunctionsMfa.Functions.Wire;
 
 namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 
@@ -31,17 +30,8 @@ internal sealed class SecondFactorSignIns(
 {
     private const string ReceiptPurpose = "second-factor-receipt";
 
-
     private readonly Dictionary<string, ISecondFactorStrategy> byName =
         strategies.ToDictionary(s => s.Strategy, StringComparer.Ordinal);
-
-    /// <summary>
-    /// Every body parameter <c>prepare_second_factor</c> may carry: Clerk's (<c>strategy</c>, <c>phone_number_id</c>,
-    /// so a phone request gets <c>strategy_for_user_invalid</c> rather than <c>form_param_unknown</c> whichever
-    /// strategies are registered) and those the registered strategies declare.
-    /// </summary>
-    public string[] PrepareParameters =>
-        [.. new[] { "strategy", "phone_number_id" }.Concat(byName.Values.SelectMany(s => s.PrepareParameters)).Distinct(StringComparer.Ordinal)];
 
     public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> PrepareAsync(SignInRecord signIn, RequestForm form, CancellationToken cancellationToken)
     {

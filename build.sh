@@ -71,6 +71,16 @@ check_infra() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Stops what `run` started. Azurite reports its services closed on SIGTERM but its process can linger: it gets 3 s.
+stop_children() {
+  local pids
+  pids=$(echo ${AZURITE_PID:-} ${SAMPLE_PID:-})
+  [ -z "$pids" ] && return 0
+  kill $pids 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 $pids 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 $pids 2>/dev/null || true
+}
+
 # Azurite from node_modules, data under .data/azurite; none when AzureWebJobsStorage is set in the environment.
 start_azurite() {
   if [ -n "${AzureWebJobsStorage:-}" ]; then
@@ -103,7 +113,7 @@ cmd_run() {
   done
   ensure_node_tools
   start_azurite
-  trap 'kill ${AZURITE_PID:-} ${SAMPLE_PID:-} 2>/dev/null || true' EXIT INT TERM
+  trap stop_children EXIT INT TERM
 
   log "building the app and the local Functions host"
   dotnet build src/Functions -c Debug -v quiet -nologo >/dev/null
@@ -123,14 +133,17 @@ cmd_run() {
   if [ -z "$cors" ]; then
     cors=$(node -e 'console.log((require("./local.settings.json").Host||{}).CORS||"")')
   fi
-  cors="${cors:+$cors,}$sample_origin"
+  case ",$cors," in *",$sample_origin,"*) ;; *) cors="${cors:+$cors,}$sample_origin" ;; esac
+  # The host starts the worker in the app folder, where the File provider's relative path would land: it is made
+  # absolute against the repository root (as an environment variable, which wins over local.settings.json).
+  export Mfa__Sms__FilePath
+  Mfa__Sms__FilePath=$(node -e 'const p=require("path");const v=process.env.Mfa__Sms__FilePath||require("./local.settings.json").Values["Mfa__Sms__FilePath"]||".data/sms.jsonl";console.log(p.resolve(process.argv[1],v))' "$ROOT")
   MFA_API_URL="$url" MFA_SECRET_KEY="$key" SAMPLE_PORT="$sample_port" node samples/backend/server.mjs >.data/sample.log 2>&1 &
   SAMPLE_PID=$!
   log "serving on $url (CORS: $cors)"
   log "development secret key: $key"
   log "try: curl -s $url/health"
   log "sample app: $sample_origin/ (log in .data/sample.log; SMS codes in .data/sms.jsonl)"
-  # Run from the repository root, so relative paths in the settings (.data/sms.jsonl) resolve here.
   dotnet tools/FunctionsHost/bin/Debug/net10.0/FunctionsMfa.LocalHost.dll --script-root "$app" --port "$port" --cors "$cors"
 }
 

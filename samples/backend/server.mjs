@@ -6,7 +6,7 @@
 //
 // Settings: MFA_API_URL (the service), MFA_SECRET_KEY (else read from ./local.settings.json, as ./build.sh run makes
 // it), SAMPLE_HOST (127.0.0.1), SAMPLE_PORT (5173). The browser calls the API directly, from this origin: allow it
-// with Mfa__Cors__AllowedOrigins__N. Nothing secret is logged: no key, code or token.
+// in the Functions host's CORS (--cors, Host.CORS; ./build.sh run adds it). Nothing secret is logged: no key, code or token.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';

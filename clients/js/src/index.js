@@ -346,6 +346,11 @@ function toApiError(response, body) {
   } else if (header !== null && !Number.isNaN(Date.parse(header))) {
     retryAfter = Math.max(0, Math.ceil((Date.parse(header) - Date.now()) / 1000));
   }
+  // Across origins the header is unreadable (the platform's CORS does not expose it): the envelope says it too.
+  const seconds = body?.errors?.[0]?.meta?.retry_after_seconds;
+  if (retryAfter === null && Number.isInteger(seconds) && seconds >= 0) {
+    retryAfter = seconds;
+  }
   return new MfaApiError({
     status: response.status,
     errors,

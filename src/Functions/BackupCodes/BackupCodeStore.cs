@@ -24,6 +24,13 @@ internal sealed partial class BackupCodeStore(
     UserStore users, KeyedHash keyedHash, IOptions<BackupCodeOptions> options, TimeProvider time, ILogger<BackupCodeStore> logger)
     : IBackupCodeIssuer
 {
+    /// <summary>The rows of the user's backup codes (the set and each code), for a transaction that removes them all.</summary>
+    public static IReadOnlyList<TableEntity> RowsOf(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
+    }
+
     private const string LookupPurpose = "backup_code_lookup";
 
     public string RowKeyFor(string userId, string canonicalCode) =>

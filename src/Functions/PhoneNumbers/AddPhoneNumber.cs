@@ -60,12 +60,12 @@ internal sealed class AddPhoneNumber(
         return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number set", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            if (user.Row(phone.RowKey) is not null)
+            if (PhoneNumberStore.Find(user, phone.Id) is not null)
             {
                 return MfaErrors.PhoneNumberExists.Result();
             }
 
-            if (user.RowsWithPrefix(UserRows.PhonePrefix).Count() >= options.Value.MaxPhoneNumbersPerUser)
+            if (user.Phones.Count >= options.Value.MaxPhoneNumbersPerUser)
             {
                 return MfaErrors.PhoneNumberLimitReached.Result();
             }

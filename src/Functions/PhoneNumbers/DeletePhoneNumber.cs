@@ -23,13 +23,11 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
         return await Storage.Contention.RetryAsync<Results<Ok<DeletedPhoneNumber>, ErrorResult>>("phone number set", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
-            if (row is null)
+            if (PhoneNumberStore.Find(user, id) is not { } phone)
             {
                 return MfaErrors.ResourceNotFound.Result();
             }
 
-            var phone = PhoneNumberRecord.FromEntity(row);
             if (phone.ReservedForSecondFactor && stepUp.Check(session, user.Factors.TwoFactorEnabled) is { } stepUpError)
             {
                 return stepUpError.Result();

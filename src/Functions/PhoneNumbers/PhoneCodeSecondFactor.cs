@@ -40,12 +40,11 @@ internal sealed class PhoneCodeSecondFactor(
         ArgumentNullException.ThrowIfNull(form);
         var phones = context.User.Factors.SecondFactorPhoneIds;
         var phoneId = form.Get("phone_number_id") ?? phones.FirstOrDefault();
-        if (phoneId is null || !phones.Contains(phoneId, StringComparer.Ordinal) || context.User.Row(UserRows.PhonePrefix + phoneId) is not { } row)
+        if (phoneId is null || !phones.Contains(phoneId, StringComparer.Ordinal) || PhoneNumberStore.Find(context.User, phoneId) is not { } phone)
         {
             return PrepareOutcome.Rejected(MfaErrors.FormParamValueInvalid("phone_number_id"));
         }
 
-        var phone = PhoneNumberRecord.FromEntity(row);
         var policy = options.Value.CodePolicy;
         var current = Verification(context.SignIn.SecondFactor);
         if (current.Status(context.Now, policy) == PhoneVerificationStatus.Failed)

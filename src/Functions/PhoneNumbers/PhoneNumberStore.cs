@@ -17,6 +17,20 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
     public string IdFor(string userId, string e164) =>
         "idn_" + Ids.Base32(keyedHash.Compute("phone-number-id", userId + "\n" + e164).AsSpan(0, 16));
 
+    /// <summary>One of the user's phone numbers from a snapshot of the partition, parsed (null for an unknown or malformed id).</summary>
+    public static PhoneNumberRecord? Find(UserSnapshot user, string? id)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return PhoneNumberRecord.IsWellFormedId(id) && user.Row(UserRows.PhonePrefix + id) is { } row ? PhoneNumberRecord.FromEntity(row) : null;
+    }
+
+    /// <summary>All the user's phone numbers from a snapshot of the partition, parsed.</summary>
+    public static IReadOnlyList<PhoneNumberRecord> All(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return [.. user.RowsWithPrefix(UserRows.PhonePrefix).Select(PhoneNumberRecord.FromEntity)];
+    }
+
     public async Task<PhoneNumberRecord?> GetAsync(string userId, string id, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(MfaTables.Users);
@@ -124,6 +138,6 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         var otherFactor = factors.TotpEnabled || factors.SecondFactorPhoneIds.Any(id => id != changedPhoneId) || phoneStillSecondFactor;
         return otherFactor
             ? []
-            : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
+            : BackupCodes.BackupCodeStore.RowsOf(user);
     }
 }

@@ -46,14 +46,12 @@ internal sealed class UpdatePhoneNumber(
         return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number set", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            var row = PhoneNumberRecord.IsWellFormedId(id) ? user.Row(UserRows.PhonePrefix + id) : null;
-            if (row is null)
+            if (PhoneNumberStore.Find(user, id) is not { } phone)
             {
                 return MfaErrors.ResourceNotFound.Result();
             }
 
-            var phone = PhoneNumberRecord.FromEntity(row);
-            var others = user.RowsWithPrefix(UserRows.PhonePrefix).Where(r => r.RowKey != row.RowKey).Select(PhoneNumberRecord.FromEntity).ToList();
+            var others = PhoneNumberStore.All(user).Where(p => p.Id != phone.Id).ToList();
             var factors = user.Factors;
 
             var reserved = reservedInput ?? phone.ReservedForSecondFactor;

@@ -25,9 +25,8 @@ internal sealed class ResetUserMfa(UserStore users, SecurityEventLog events)
             return MfaErrors.ResourceNotFound.Result();
         }
 
-        var table = await users.TableAsync();
         UserFactors removed = new(false, 0, []);
-        for (var attempt = 0; ; attempt++)
+        await Storage.Contention.RetryAsync<object>("user's rows", async attempt =>
         {
             var user = await users.LoadAsync(userId, cancellationToken);
             if (attempt == 0)
@@ -35,30 +34,9 @@ internal sealed class ResetUserMfa(UserStore users, SecurityEventLog events)
                 removed = user.Factors;
             }
 
-            if (user.Rows.Count == 0)
-            {
-                break;
-            }
-
-            try
-            {
-                foreach (var chunk in user.Rows.Values.Chunk(100))
-                {
-                    await table.SubmitTransactionAsync(
-                        chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)), cancellationToken);
-                }
-
-                break;
-            }
-            catch (RequestFailedException exception) when (exception.Status is 404 or 412)
-            {
-                // A row changed or went meanwhile: read again and delete what is there now.
-                if (attempt + 1 >= Storage.Contention.MaxRounds)
-                {
-                    throw new Storage.StorageContentionException("user's rows");
-                }
-            }
-        }
+            // A row that changed or went meanwhile: read again and delete what is there now.
+            return user.Rows.Count == 0 || await users.TryDeleteAllAsync(user, cancellationToken) ? user : null;
+        });
 
         await events.RecordAsync(userId, SecurityEventTypes.MfaReset, new Dictionary<string, string>
         {

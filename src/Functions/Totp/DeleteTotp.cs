@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.BackupCodes;
 using System.Globalization;
 using Azure.Data.Tables;
 using FunctionsMfa.Functions.Events;
@@ -39,7 +40,7 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
             // weight that could still satisfy a future second-factor check.
             IReadOnlyList<TableEntity> backupRows = factors.SecondFactorPhoneIds.Count > 0
                 ? []
-                : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
+                : BackupCodeStore.RowsOf(user);
             // A removed authenticator ends the user's other sessions in the same transaction: one of them may be why.
             var endOthers = stored.Record.Verified ? SessionStore.EndOthersActions(user, session.SessionId) : [];
             if (!await store.TryDeleteAsync(session.UserId, stored.ETag, backupRows, endOthers, cancellationToken))

@@ -47,6 +47,30 @@ internal sealed class UserStore(MfaStorage storage)
     public ValueTask<TableClient> TableAsync() => storage.TableAsync(MfaTables.Users);
 
     /// <summary>
+    /// Deletes every row of the snapshot If-Match, in transactions of at most 100 (a support reset). False when a row
+    /// changed or went since the snapshot: the caller reads again and deletes what is there now.
+    /// </summary>
+    public async Task<bool> TryDeleteAllAsync(UserSnapshot user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var table = await storage.TableAsync(MfaTables.Users);
+        try
+        {
+            foreach (var chunk in user.Rows.Values.Chunk(100))
+            {
+                await table.SubmitTransactionAsync(
+                    chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)), cancellationToken);
+            }
+
+            return true;
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Commits <paramref name="actions"/> (one partition, each conditional: If-Match or insert-if-absent) as one
     /// entity-group transaction: all or nothing, one round trip. False when any condition failed, i.e. some row changed
     /// since the snapshot it was decided on; the caller reads again and decides again, never overwrites.

@@ -24,11 +24,18 @@ internal sealed partial class BackupCodeStore(
     UserStore users, KeyedHash keyedHash, IOptions<BackupCodeOptions> options, TimeProvider time, ILogger<BackupCodeStore> logger)
     : IBackupCodeIssuer
 {
-    /// <summary>The rows of the user's backup codes (the set and each code), for a transaction that removes them all.</summary>
-    public static IReadOnlyList<TableEntity> RowsOf(UserSnapshot user)
+    /// <summary>
+    /// The one removal rule for backup codes: they are a fallback for a factor, not one of their own, so when a change
+    /// leaves the user no second factor (<paramref name="factorLeft"/> false) they go in the change's own transaction;
+    /// left behind they would be dead weight that could still satisfy a future second-factor check. The rows to delete
+    /// (the set and each code), or none.
+    /// </summary>
+    public static IReadOnlyList<TableEntity> RowsToDrop(UserSnapshot user, bool factorLeft)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
+        return factorLeft
+            ? []
+            : [.. user.Rows.Values.Where(r => r.RowKey == UserRows.BackupCodeSet || r.RowKey.StartsWith(UserRows.BackupCodePrefix, StringComparison.Ordinal))];
     }
 
     private const string LookupPurpose = "backup_code_lookup";

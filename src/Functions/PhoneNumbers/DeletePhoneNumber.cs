@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.BackupCodes;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Sessions;
 using FunctionsMfa.Functions.Users;
@@ -33,7 +34,7 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
                 return stepUpError.Result();
             }
 
-            var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: false);
+            var backupRows = BackupCodeStore.RowsToDrop(user, factorLeft: user.Factors.TwoFactorEnabledWithout(phoneId: phone.Id));
             // Removing a 2FA number ends the user's other sessions in the same transaction.
             var endOthers = phone.ReservedForSecondFactor ? SessionStore.EndOthersActions(user, session.SessionId) : [];
             if (!await phones.TryDeleteAsync(phone, backupRows, endOthers, cancellationToken))

@@ -126,18 +126,4 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         actions.AddRange(alsoWrite);
         return await users.TryCommitAsync(actions, cancellationToken);
     }
-
-    /// <summary>
-    /// Backup codes are a fallback for a factor, not one of their own: when a change leaves the user with no second
-    /// factor, they go in the same transaction (as when the TOTP is deleted).
-    /// </summary>
-    public static IReadOnlyList<TableEntity> BackupRowsToDropWhenNoFactorLeft(UserSnapshot user, string changedPhoneId, bool phoneStillSecondFactor)
-    {
-        ArgumentNullException.ThrowIfNull(user);
-        var factors = user.Factors;
-        var otherFactor = factors.TotpEnabled || factors.SecondFactorPhoneIds.Any(id => id != changedPhoneId) || phoneStillSecondFactor;
-        return otherFactor
-            ? []
-            : BackupCodes.BackupCodeStore.RowsOf(user);
-    }
 }

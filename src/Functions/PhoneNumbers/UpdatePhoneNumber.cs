@@ -75,7 +75,7 @@ internal sealed class UpdatePhoneNumber(
             var now = time.GetUtcNow();
             var updated = phone with { ReservedForSecondFactor = reserved, DefaultSecondFactor = isDefault, UpdatedAt = now };
             var clear = isDefault ? others.Where(o => o.DefaultSecondFactor).ToList() : [];
-            var backupRows = PhoneNumberStore.BackupRowsToDropWhenNoFactorLeft(user, phone.Id, phoneStillSecondFactor: reserved);
+            var backupRows = BackupCodeStore.RowsToDrop(user, factorLeft: reserved || user.Factors.TwoFactorEnabledWithout(phoneId: phone.Id));
             // Turning 2FA on issues the first backup codes in the same transaction; releasing a 2FA number ends the
             // user's other sessions in it (one of them may be why the number is being released).
             var firstCodes = reserved && !factors.TwoFactorEnabled ? context.RequestServices.GetService<IBackupCodeIssuer>()?.PrepareIfNone(user) : null;

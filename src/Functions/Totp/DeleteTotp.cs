@@ -36,11 +36,7 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
                 return stepUpError.Result();
             }
 
-            // Backup codes are a fallback for a factor, not one of their own: with no factor left they would be dead
-            // weight that could still satisfy a future second-factor check.
-            IReadOnlyList<TableEntity> backupRows = factors.SecondFactorPhoneIds.Count > 0
-                ? []
-                : BackupCodeStore.RowsOf(user);
+            var backupRows = BackupCodeStore.RowsToDrop(user, factorLeft: factors.TwoFactorEnabledWithout(totp: true));
             // A removed authenticator ends the user's other sessions in the same transaction: one of them may be why.
             var endOthers = stored.Record.Verified ? SessionStore.EndOthersActions(user, session.SessionId) : [];
             if (!await store.TryDeleteAsync(session.UserId, stored.ETag, backupRows, endOthers, cancellationToken))

@@ -8,6 +8,10 @@ internal sealed record UserFactors(bool TotpEnabled, int BackupCodesRemaining, I
     /// <summary>Backup codes are a fallback, not a factor of their own: two-factor is on when TOTP or a phone is.</summary>
     public bool TwoFactorEnabled => TotpEnabled || SecondFactorPhoneIds.Count > 0;
 
+    /// <summary>Whether two-factor stays on once the TOTP (<paramref name="totp"/>) or one 2FA phone is taken away.</summary>
+    public bool TwoFactorEnabledWithout(bool totp = false, string? phoneId = null) =>
+        (TotpEnabled && !totp) || SecondFactorPhoneIds.Any(id => id != phoneId);
+
     /// <summary>Parsed once per snapshot: use <see cref="UserSnapshot.Factors"/>.</summary>
     public static UserFactors From(UserSnapshot user)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace FunctionsMfa.LocalHost;
 
 /// <summary>
@@ -51,26 +49,12 @@ internal sealed class EmbeddedWorker(HostEmbedding embedding, WorkerChannel chan
     {
         try
         {
-            return await embedding.StartWorker!(Arguments(grpc.Uri, channel.WorkerId), lifetime.ApplicationStopping);
+            return await embedding.StartWorker!(WorkerProcess.Arguments(grpc.Uri, channel.WorkerId), lifetime.ApplicationStopping);
         }
         catch (Exception exception)
         {
             channel.Fail(exception);
             return null;
         }
-    }
-
-    /// <summary>The worker's command line as the Azure host writes it (both spellings: see <see cref="WorkerProcess"/>).</summary>
-    internal static string[] Arguments(Uri uri, string workerId)
-    {
-        var requestId = Guid.NewGuid().ToString();
-        var maxMessageLength = int.MaxValue.ToString(CultureInfo.InvariantCulture);
-        return
-        [
-            "--host", uri.Host, "--port", uri.Port.ToString(CultureInfo.InvariantCulture), "--workerId", workerId,
-            "--requestId", requestId, "--grpcMaxMessageLength", maxMessageLength,
-            "--functions-uri", uri.AbsoluteUri, "--functions-worker-id", workerId,
-            "--functions-request-id", requestId, "--functions-grpc-max-message-length", maxMessageLength,
-        ];
     }
 }

@@ -34,7 +34,5 @@ internal sealed class HttpEndpoint(int port)
         ? $"http://127.0.0.1:{bound.Port}"
         : throw new InvalidOperationException("The HTTP endpoint is not bound yet.");
 
-    public int Port => listen?.IPEndPoint?.Port ?? port;
-
     public void Listen(KestrelServerOptions kestrel) => kestrel.Listen(IPAddress.Loopback, port, options => listen = options);
 }

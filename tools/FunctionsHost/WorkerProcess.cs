@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace FunctionsMfa.LocalHost;
 
@@ -148,7 +149,7 @@ internal sealed partial class WorkerProcess(
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var argument in EmbeddedWorker.Arguments(uri, channel.WorkerId))
+        foreach (var argument in Arguments(uri, channel.WorkerId))
         {
             start.ArgumentList.Add(argument);
         }
@@ -162,6 +163,20 @@ internal sealed partial class WorkerProcess(
         start.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = app.Directory;
         start.Environment.TryAdd("AZURE_FUNCTIONS_ENVIRONMENT", "Development");
         return start;
+    }
+
+    /// <summary>The worker's command line as the Azure host writes it in both spellings; an embedded worker gets the same.</summary>
+    internal static string[] Arguments(Uri uri, string workerId)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        var maxMessageLength = int.MaxValue.ToString(CultureInfo.InvariantCulture);
+        return
+        [
+            "--host", uri.Host, "--port", uri.Port.ToString(CultureInfo.InvariantCulture), "--workerId", workerId,
+            "--requestId", requestId, "--grpcMaxMessageLength", maxMessageLength,
+            "--functions-uri", uri.AbsoluteUri, "--functions-worker-id", workerId,
+            "--functions-request-id", requestId, "--functions-grpc-max-message-length", maxMessageLength,
+        ];
     }
 
     private void WorkerOutput(string? line)

@@ -13,7 +13,7 @@ internal sealed class AttemptSignInSecondFactor(SecondFactorSignIns secondFactor
 {
     [Function(nameof(AttemptSignInSecondFactor))]
     public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/client/sign_ins/{id}/attempt_second_factor")] HttpRequest request, string id, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/client/sign_ins/{id}/attempt_second_factor")] HttpRequest request, CancellationToken cancellationToken)
     {
         var signIn = request.SignIn();
 

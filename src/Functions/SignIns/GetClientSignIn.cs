@@ -8,7 +8,7 @@ internal sealed class GetClientSignIn(UserStore users, TimeProvider time)
 {
     [Function(nameof(GetClientSignIn))]
     public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/client/sign_ins/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "v1/client/sign_ins/{id}")] HttpRequest request, CancellationToken cancellationToken)
     {
         var signIn = request.SignIn();
 

@@ -12,7 +12,7 @@ internal sealed class PrepareSignInSecondFactor(SecondFactorSignIns secondFactor
 {
     [Function(nameof(PrepareSignInSecondFactor))]
     public async Task<Results<Ok<SignInAttemptResource>, ErrorResult>> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/client/sign_ins/{id}/prepare_second_factor")] HttpRequest request, string id, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/client/sign_ins/{id}/prepare_second_factor")] HttpRequest request, CancellationToken cancellationToken)
     {
         var signIn = request.SignIn();
 

@@ -21,8 +21,6 @@ public enum PhoneVerificationStatus
 /// <summary>What an attempt came to. Only <see cref="Verified"/> and <see cref="Incorrect"/> (and the try that ends it as <see cref="Failed"/>) change state.</summary>
 public enum PhoneAttemptOutcome
 {
-    /// <summary>A try was spent ahead of judging the code (<see cref="PhoneCodeVerification.Reserve"/>).</summary>
-    Reserved,
     Verified,
     Incorrect,
     Failed,
@@ -117,22 +115,6 @@ public sealed record PhoneCodeVerification(byte[]? CodeHash, DateTimeOffset? Exp
 
         return (PhoneAttemptOutcome.Incorrect, next);
     }
-
-    /// <summary>
-    /// Spends one try before a code is judged, for a caller that cannot commit the judgement and the try together
-    /// (the sign-in's tries and the user's budget live in different partitions): the try is stored first,
-    /// conditionally, so however many attempts arrive at once at most <see cref="PhoneCodePolicy.MaxAttempts"/> codes are
-    /// ever judged. A right code judged in a reserved try succeeds; a wrong one has already been counted.
-    /// </summary>
-    public (PhoneAttemptOutcome Outcome, PhoneCodeVerification State) Reserve(DateTimeOffset now, PhoneCodePolicy policy) =>
-        Status(now, policy) switch
-        {
-            PhoneVerificationStatus.Verified => (PhoneAttemptOutcome.AlreadyVerified, this),
-            PhoneVerificationStatus.Failed => (PhoneAttemptOutcome.Failed, this),
-            PhoneVerificationStatus.None => (PhoneAttemptOutcome.NoCode, this),
-            PhoneVerificationStatus.Expired => (PhoneAttemptOutcome.Expired, this),
-            _ => (PhoneAttemptOutcome.Reserved, this with { Attempts = Attempts + 1 }),
-        };
 
     public int AttemptsRemaining(PhoneCodePolicy policy)
     {

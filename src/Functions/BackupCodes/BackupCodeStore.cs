@@ -49,10 +49,11 @@ internal sealed partial class BackupCodeStore(
     /// or the new, never a mix. Null when the set changed since the snapshot (a concurrent regeneration won): the
     /// caller answers a conflict rather than overwrite a set someone was just shown. Round trips: 1 transaction.
     /// </summary>
-    public async Task<IssuedBackupCodes?> TryReplaceAsync(UserSnapshot user, CancellationToken cancellationToken)
+    /// <param name="alsoWrite">More writes of the user's partition for the same transaction (the audit event).</param>
+    public async Task<IssuedBackupCodes?> TryReplaceAsync(UserSnapshot user, IReadOnlyList<TableTransactionAction> alsoWrite, CancellationToken cancellationToken)
     {
         var prepared = Prepare(user);
-        if (await users.TryCommitAsync(prepared.Actions, cancellationToken))
+        if (await users.TryCommitAsync([.. prepared.Actions, .. alsoWrite], cancellationToken))
         {
             return prepared.Issued;
         }

@@ -31,13 +31,13 @@ internal sealed class CreateBackupCodes(StepUp stepUp, BackupCodeStore store, Se
             return reverify.Result();
         }
 
-        if (await store.TryReplaceAsync(user, cancellationToken) is not { } issued)
+        var created = events.Record(session.UserId, SecurityEventTypes.BackupCodesCreated,
+            new Dictionary<string, string> { ["count"] = Domain.BackupCodes.BackupCodeFormat.CodesPerSet.ToString(CultureInfo.InvariantCulture) });
+        if (await store.TryReplaceAsync(user, [created], cancellationToken) is not { } issued)
         {
             return MfaErrors.ConcurrentRequestConflict.Result();
         }
 
-        await events.RecordAsync(session.UserId, SecurityEventTypes.BackupCodesCreated,
-            new Dictionary<string, string> { ["count"] = issued.Codes.Count.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
         return TypedResults.Ok(BackupCodeResource.From(issued));
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
-using FunctionsMfa.Functions.Storage;
+using FunctionsMfa.Functions.Users;
 
 namespace FunctionsMfa.Functions.Events;
 
@@ -31,17 +31,37 @@ internal static class SecurityEventTypes
 internal sealed record SecurityEvent(string Id, string UserId, string Type, DateTimeOffset At, IReadOnlyDictionary<string, string> Data);
 
 /// <summary>
-/// The audit trail (table <c>mfaevents</c>, partition = user id). Row keys count down from the far future, so a
-/// partition query reads the newest events first. Each record is one insert.
+/// The audit trail: rows of the user's own partition in <see cref="MfaTables.Users"/>, so an outcome and its events
+/// commit in one transaction (no extra round trip, and no event for an outcome that was not committed, or the other
+/// way round). Their row keys start with <see cref="UserRows.EventPrefix"/> (<c>~</c>, after every other row key) and
+/// count down from the far future, so a range query reads the newest first, and the user's partition query
+/// (<see cref="UserStore.LoadAsync"/>) stops before them: the trail grows, the reads of the user's state do not.
 /// </summary>
-internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
+internal sealed class SecurityEventLog(UserStore users, TimeProvider time)
 {
+    /// <summary>One event now, as an insert for the caller's transaction in the user's partition.</summary>
+    public TableTransactionAction Record(string userId, string type, IReadOnlyDictionary<string, string>? data) =>
+        new(TableTransactionActionType.Add, Entity(userId, time.GetUtcNow(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), type, data));
+
+    /// <summary>
+    /// The events of one outcome, as inserts for the caller's transaction. Their row keys come from
+    /// <paramref name="at"/> and <paramref name="outcomeId"/>.
+    /// </summary>
+    public static IEnumerable<TableTransactionAction> Outcome(
+        string userId, DateTimeOffset at, string outcomeId, IReadOnlyList<(string Type, IReadOnlyDictionary<string, string>? Data)> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return records.Select((record, index) => new TableTransactionAction(
+            TableTransactionActionType.Add, Entity(userId, at, outcomeId + "_" + index.ToString(CultureInfo.InvariantCulture), record.Type, record.Data)));
+    }
+
+    /// <summary>One event on its own (an outcome with no other write in the user's partition). Round trips: 1.</summary>
     public async Task RecordAsync(string userId, string type, IReadOnlyDictionary<string, string>? data, CancellationToken cancellationToken)
     {
-        var table = await storage.TableAsync(MfaTables.Events);
+        var table = await users.TableAsync();
         try
         {
-            await table.AddEntityAsync(Entity(userId, time.GetUtcNow(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), type, data), cancellationToken);
+            await table.AddEntityAsync(Record(userId, type, data).Entity, cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status == 409)
         {
@@ -49,32 +69,10 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// Records several events of one outcome in one transaction (one round trip), idempotently: their row keys come
-    /// from <paramref name="at"/> and <paramref name="outcomeId"/>, so a retry of the same outcome finds them recorded.
-    /// </summary>
-    public async Task RecordOutcomeAsync(
-        string userId, DateTimeOffset at, string outcomeId, IReadOnlyList<(string Type, IReadOnlyDictionary<string, string>? Data)> records,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        var actions = records.Select((record, index) => new TableTransactionAction(
-            TableTransactionActionType.Add, Entity(userId, at, outcomeId + "_" + index.ToString(CultureInfo.InvariantCulture), record.Type, record.Data))).ToList();
-        var table = await storage.TableAsync(MfaTables.Events);
-        try
-        {
-            await table.SubmitTransactionAsync(actions, cancellationToken);
-        }
-        catch (Azure.RequestFailedException exception) when (exception.Status == 409)
-        {
-            // Recorded by an earlier try of the same outcome.
-        }
-    }
-
     private static TableEntity Entity(string userId, DateTimeOffset at, string suffix, string type, IReadOnlyDictionary<string, string>? data)
     {
-        var rowKey = (DateTimeOffset.MaxValue.Ticks - at.Ticks).ToString("D19", CultureInfo.InvariantCulture) + "_" + suffix;
-        var entity = new TableEntity(userId, rowKey) { ["Type"] = type, ["At"] = at };
+        var id = (DateTimeOffset.MaxValue.Ticks - at.Ticks).ToString("D19", CultureInfo.InvariantCulture) + "_" + suffix;
+        var entity = new TableEntity(userId, UserRows.EventPrefix + id) { ["Type"] = type, ["At"] = at };
         foreach (var (key, value) in data ?? new Dictionary<string, string>())
         {
             entity["d_" + key] = value;
@@ -89,15 +87,13 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
 
     /// <summary>
     /// The newest events first, at most <paramref name="limit"/>, older than the event <paramref name="before"/> when
-    /// given (its id is its row key, so "older" is one range condition on the key). <c>HasMore</c> says whether an
+    /// given (its id is its row key after the prefix, so "older" is one range condition on the key). <c>HasMore</c> says whether an
     /// older event exists: one more row is read than asked for, in the same page.
     /// </summary>
     public async Task<SecurityEventPage> ListAsync(string userId, int limit, string? before, CancellationToken cancellationToken)
     {
-        var table = await storage.TableAsync(MfaTables.Events);
-        var filter = before is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {userId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey gt {before}");
+        var table = await users.TableAsync();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey gt {UserRows.EventPrefix + before}");
         var events = new List<SecurityEvent>();
         var hasMore = false;
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: limit + 1, cancellationToken: cancellationToken))
@@ -110,7 +106,7 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
 
             var data = entity.Keys.Where(k => k.StartsWith("d_", StringComparison.Ordinal))
                 .ToDictionary(k => k[2..], k => Convert.ToString(entity[k], CultureInfo.InvariantCulture) ?? string.Empty, StringComparer.Ordinal);
-            events.Add(new SecurityEvent(entity.RowKey, userId, entity.GetString("Type") ?? string.Empty, entity.GetDateTimeOffset("At") ?? default, data));
+            events.Add(new SecurityEvent(entity.RowKey[UserRows.EventPrefix.Length..], userId, entity.GetString("Type") ?? string.Empty, entity.GetDateTimeOffset("At") ?? default, data));
         }
 
         return new SecurityEventPage(events, hasMore);
@@ -118,8 +114,8 @@ internal sealed class SecurityEventLog(MfaStorage storage, TimeProvider time)
 
     /// <summary>
     /// An event id as this log makes it: 19 digits (the countdown of ticks), <c>_</c>, then a suffix of lowercase
-    /// letters, digits and <c>_</c> (8 hex digits from <see cref="RecordAsync"/>; the outcome id and an index from
-    /// <see cref="RecordOutcomeAsync"/>).
+    /// letters, digits and <c>_</c> (8 hex digits from <see cref="Record"/>; the outcome id and an index from
+    /// <see cref="Outcome"/>).
     /// </summary>
     public static bool IsWellFormedId(string? id) =>
         id is { Length: > 20 and <= 100 } && id[19] == '_' &&

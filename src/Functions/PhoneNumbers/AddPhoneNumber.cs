@@ -11,8 +11,8 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// type may receive codes and the user holds fewer than <c>Mfa:Sms:MaxPhoneNumbersPerUser</c> numbers.
 /// </summary>
 /// <remarks>
-/// Round trips: 1 (the transaction of the row and the <c>phoneset</c> write; the partition came with the session
-/// check) + 1 (audit event). The cap is judged on the snapshot and committed If-Match on it, so concurrent adds
+/// Round trips: 1 (the transaction of the row, the <c>phoneset</c> write and the audit event; the partition came with
+/// the session check). The cap is judged on the snapshot and committed If-Match on it, so concurrent adds
 /// cannot pass it together: the loser reads again and is judged again.
 /// </remarks>
 [CalledBy(Caller.Session)]
@@ -70,12 +70,12 @@ internal sealed class AddPhoneNumber(
                 return MfaErrors.PhoneNumberLimitReached.Result();
             }
 
-            if (!await phones.TryAddAsync(user, phone, cancellationToken))
+            var added = events.Record(session.UserId, SecurityEventTypes.PhoneAdded, new Dictionary<string, string> { ["phone_number_id"] = phone.Id });
+            if (!await phones.TryAddAsync(user, phone, added, cancellationToken))
             {
                 return null;
             }
 
-            await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneAdded, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
             return TypedResults.Ok(PhoneNumberResource.From(phone, now, options.Value.CodePolicy));
                 });
     }

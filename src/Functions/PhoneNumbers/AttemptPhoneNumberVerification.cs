@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Events;
@@ -9,16 +11,16 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 
 /// <summary>
 /// <c>POST /v1/me/phone_numbers/{id}/attempt_verification {code}</c>. Every outcome that changes state (a wrong try,
-/// the success that consumes the code) is one If-Match write of the row that was read; a conflict re-reads and
-/// decides again, so of many concurrent attempts with one code exactly one succeeds.
+/// the success that consumes the code, with its audit event) is one transaction If-Match on the row that was read; a
+/// conflict re-reads and decides again, so of many concurrent attempts with one code exactly one succeeds.
 /// </summary>
 /// <remarks>
-/// Round trips: 1 (row read) + 1 (row write) per try, + 1 (audit event) on success.
+/// Round trips: 1 (the transaction; the partition came with the session check), + 1 read and 1 write per lost race.
 /// </remarks>
 [CalledBy(Caller.Session)]
 [Form("code", Required = ["code"])]
 internal sealed class AttemptPhoneNumberVerification(
-    PhoneNumberStore phones,
+    UserStore users,
     KeyedHash keyedHash,
     SecurityEventLog events,
     IOptions<SmsOptions> options,
@@ -45,8 +47,8 @@ internal sealed class AttemptPhoneNumberVerification(
         var policy = options.Value.CodePolicy;
         return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number", async attempt =>
         {
-            var phone = PhoneNumberRecord.IsWellFormedId(id) ? await phones.GetAsync(session.UserId, id, cancellationToken) : null;
-            if (phone is null)
+            var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
+            if (!PhoneNumberRecord.IsWellFormedId(id) || PhoneNumberStore.Find(user, id) is not { } phone)
             {
                 return MfaErrors.ResourceNotFound.Result();
             }
@@ -66,8 +68,14 @@ internal sealed class AttemptPhoneNumberVerification(
                     return MfaErrors.PhoneVerificationFailed.Result();
             }
 
-            var written = await phones.TryReplaceAsync(phone with { Verification = state, UpdatedAt = now }, cancellationToken);
-            if (written is null)
+            var written = phone with { Verification = state, UpdatedAt = now };
+            List<TableTransactionAction> actions = [PhoneNumberStore.Write(written)];
+            if (outcome == PhoneAttemptOutcome.Verified)
+            {
+                actions.Add(events.Record(session.UserId, SecurityEventTypes.PhoneVerified, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }));
+            }
+
+            if (!await users.TryCommitAsync(actions, cancellationToken))
             {
                 return null;
             }
@@ -75,7 +83,6 @@ internal sealed class AttemptPhoneNumberVerification(
             switch (outcome)
             {
                 case PhoneAttemptOutcome.Verified:
-                    await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneVerified, new Dictionary<string, string> { ["phone_number_id"] = phone.Id }, cancellationToken);
                     return TypedResults.Ok(PhoneNumberResource.From(written, now, policy));
                 case PhoneAttemptOutcome.Failed:
                     return MfaErrors.PhoneVerificationFailed.Result();

@@ -37,16 +37,16 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
             var backupRows = BackupCodeStore.RowsToDrop(user, factorLeft: user.Factors.TwoFactorEnabledWithout(phoneId: phone.Id));
             // Removing a 2FA number ends the user's other sessions in the same transaction.
             var endOthers = phone.ReservedForSecondFactor ? SessionStore.EndOthersActions(user, session.SessionId) : [];
-            if (!await phones.TryDeleteAsync(phone, backupRows, endOthers, cancellationToken))
+            var deleted = events.Record(session.UserId, SecurityEventTypes.PhoneDeleted, new Dictionary<string, string>
+            {
+                ["phone_number_id"] = phone.Id,
+                ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            if (!await phones.TryDeleteAsync(phone, backupRows, [.. endOthers, deleted], cancellationToken))
             {
                 return null;
             }
 
-            await events.RecordAsync(session.UserId, SecurityEventTypes.PhoneDeleted, new Dictionary<string, string>
-            {
-                ["phone_number_id"] = phone.Id,
-                ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }, cancellationToken);
             return TypedResults.Ok(new DeletedPhoneNumber(phone.Id));
                 });
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FunctionsMfa.Domain.Phone;
-using FunctionsMfa.Domain.SignIns;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.SignIns;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
@@ -12,13 +11,14 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 
 /// <summary>
 /// <c>phone_code</c>: a 6-digit code sent by SMS to one of the user's verified 2FA numbers. The verification lives on
-/// the sign-in (<see cref="SecondFactorState"/>: the code's keyed hash, its expiry, the tries), and each try is spent
-/// there (If-Match) before its code is judged, so the 3-try cap holds under any concurrency; success completes the
-/// sign-in with an If-Match write: the code is single use. A new code replaces the previous one and keeps the tries;
-/// 3 wrong tries end the verification (<c>verification_failed</c>) and each wrong try also spends the user's failure budget.
+/// the sign-in's state row in the user's partition (<see cref="SecondFactorState"/>: the code's keyed hash, its expiry,
+/// the tries), so a judged try is counted in the same transaction as the failure budget, If-Match on what was judged:
+/// the 3-try cap holds under any concurrency, and success completes the sign-in in that commit: the code is single use.
+/// A new code replaces the previous one and keeps the tries; 3 wrong tries end the verification
+/// (<c>verification_failed</c>) and each wrong try also spends the user's failure budget.
 /// </summary>
 internal sealed class PhoneCodeSecondFactor(
-    SmsCodeDispatch sms, KeyedHash keyedHash, SignInStore signIns, IHttpContextAccessor http, IOptions<SmsOptions> options, TimeProvider time)
+    SmsCodeDispatch sms, KeyedHash keyedHash, IHttpContextAccessor http, IOptions<SmsOptions> options)
     : ISecondFactorStrategy
 {
     public const string Name = "phone_code";
@@ -30,9 +30,8 @@ internal sealed class PhoneCodeSecondFactor(
     public bool IsAvailable(UserSnapshot user) => user.Factors.SecondFactorPhoneIds.Count > 0;
 
     /// <summary>
-    /// Round trips: 2 reads + 2 writes (SMS limits) + 1 enqueue; the dispatch then writes the sign-in. The message is
-    /// queued before that write: if a concurrent request changes the sign-in first, this SMS carries a code that was
-    /// never stored and cannot verify (the next send is 30 s away by the limits).
+    /// Round trips: 1 read + 1 write (the number's SMS limit); the new verification and the user's SMS log are then
+    /// committed by the caller in one transaction, and the message queued after it (1 enqueue).
     /// </summary>
     public async Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken)
     {
@@ -52,7 +51,8 @@ internal sealed class PhoneCodeSecondFactor(
             return PrepareOutcome.Rejected(MfaErrors.PhoneVerificationFailed);
         }
 
-        if (await sms.AuthorizeAsync(context.SignIn.UserId, phone.PhoneNumber, cancellationToken) is { } refused)
+        var authorization = await sms.AuthorizeAsync(context.User, phone.PhoneNumber, cancellationToken);
+        if (authorization.Refusal is { } refused)
         {
             return PrepareOutcome.Rejected(refused);
         }
@@ -66,92 +66,53 @@ internal sealed class PhoneCodeSecondFactor(
         }
 
         var language = http.HttpContext is { } httpContext ? sms.LanguageFor(httpContext) : options.Value.DefaultLanguage;
-        await sms.EnqueueAsync(context.SignIn.UserId, phone.PhoneNumber, code, expireAt, language, SmsPurposes.SignIn, cancellationToken);
-        return PrepareOutcome.Prepared(State(next, "unverified", phone.Id));
+        var userId = context.SignIn.UserId;
+        return PrepareOutcome.Prepared(
+            State(next, "unverified", phone.Id),
+            [authorization.UserLog!],
+            token => sms.EnqueueAsync(userId, phone.PhoneNumber, code, expireAt, language, SmsPurposes.SignIn, token));
     }
 
     public string? Canonicalize(string code) => PhoneCodes.IsWellFormed(code) ? code : null;
 
     /// <summary>
-    /// Spends one of the verification's tries on the sign-in (If-Match) before the code is judged, so at most 3 codes are
-    /// ever judged per verification however many attempts arrive at once. Round trips: 1 write, + 1 read and write per
-    /// lost race. An expired code is recorded as such and costs nothing.
+    /// Judges the code against the verification on the sign-in, with no I/O. A wrong code's spent try (and the
+    /// verification's end on the last one) and a right code's use come back as <see cref="AttemptOutcome.Verification"/>,
+    /// committed with the outcome.
     /// </summary>
-    public async Task<(SignInRecord? SignIn, MfaError? Error)> ReserveAsync(SignInRecord signIn, UserSnapshot user, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(signIn);
-        var policy = options.Value.CodePolicy;
-        for (var attempt = 0; attempt < Storage.Contention.MaxRounds; attempt++)
-        {
-            var stored = signIn.SecondFactor;
-            if (stored is null || stored.Strategy != Name)
-            {
-                return (null, MfaErrors.PhoneVerificationMissing);
-            }
-
-            // The number must still be a 2FA number of the user's.
-            if (stored.PhoneNumberId is not { } phoneId || !user.Factors.SecondFactorPhoneIds.Contains(phoneId, StringComparer.Ordinal))
-            {
-                return (null, MfaErrors.StrategyForUserInvalid);
-            }
-
-            var current = Verification(stored);
-            var (outcome, next) = current.Reserve(time.GetUtcNow(), policy);
-            SignInRecord? written;
-            switch (outcome)
-            {
-                case PhoneAttemptOutcome.Reserved:
-                    var status = next.Attempts >= policy.MaxAttempts ? "failed" : "unverified";
-                    written = await signIns.TryReplaceAsync(signIn with { SecondFactor = State(next, status, phoneId) }, cancellationToken);
-                    if (written is not null)
-                    {
-                        return (written, null);
-                    }
-
-                    break;
-                case PhoneAttemptOutcome.Expired:
-                    // Recorded so readers see it; a lost race here changes nothing for the caller.
-                    await signIns.TryReplaceAsync(signIn with { SecondFactor = State(current, "expired", phoneId) }, cancellationToken);
-                    return (null, MfaErrors.PhoneVerificationExpired);
-                case PhoneAttemptOutcome.Failed:
-                    return (null, MfaErrors.PhoneVerificationFailed);
-                case PhoneAttemptOutcome.AlreadyVerified:
-                    return (null, MfaErrors.SignInAlreadyCompleted);
-                default:
-                    return (null, MfaErrors.PhoneVerificationMissing);
-            }
-
-            if (await signIns.GetAsync(signIn.Id, cancellationToken) is not { Status: SignInStatus.NeedsSecondFactor } fresh)
-            {
-                return (null, MfaErrors.SignInChanged);
-            }
-
-            signIn = fresh;
-        }
-
-        throw new Storage.StorageContentionException("sign-in verification");
-    }
-
-    /// <summary>Judges the code against the reserved try's verification on the sign-in. No I/O; nothing to spend in the user's partition.</summary>
     public AttemptOutcome Judge(SecondFactorContext context, string canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(context);
         var stored = context.SignIn.SecondFactor;
-        if (stored is not { Strategy: Name, PhoneNumberId: { } phoneId, CodeHash: { } hash, ExpireAt: { } expireAt })
+        if (stored is not { Strategy: Name, PhoneNumberId: { } phoneId })
         {
             return AttemptOutcome.Rejected(MfaErrors.PhoneVerificationMissing);
         }
 
-        var eventData = new Dictionary<string, string> { ["phone_number_id"] = phoneId };
-        if (keyedHash.Matches(CodePurpose(context.SignIn.Id, expireAt), canonicalCode, hash))
+        // The number must still be a 2FA number of the user's.
+        if (!context.User.Factors.SecondFactorPhoneIds.Contains(phoneId, StringComparer.Ordinal))
         {
-            return AttemptOutcome.Verified([], eventData);
+            return AttemptOutcome.Rejected(MfaErrors.StrategyForUserInvalid);
         }
 
-        // The try that spent the verification's last chance ends it.
-        return (stored.Attempts ?? 0) >= options.Value.CodePolicy.MaxAttempts
-            ? AttemptOutcome.Incorrect() with { Error = MfaErrors.PhoneVerificationFailed, EventData = eventData }
-            : AttemptOutcome.Incorrect() with { EventData = eventData };
+        var policy = options.Value.CodePolicy;
+        var current = Verification(stored);
+        var expireAt = current.ExpireAt ?? context.Now;
+        var (outcome, next) = current.Attempt(context.Now, hash => keyedHash.Matches(CodePurpose(context.SignIn.Id, expireAt), canonicalCode, hash), policy);
+        var eventData = new Dictionary<string, string> { ["phone_number_id"] = phoneId };
+        return outcome switch
+        {
+            // As in Clerk, attempts counts every try, the one that succeeded included.
+            PhoneAttemptOutcome.Verified => AttemptOutcome.Verified([], eventData) with { Verification = State(next with { Attempts = next.Attempts + 1 }, "verified", phoneId) },
+            PhoneAttemptOutcome.Incorrect => AttemptOutcome.Incorrect() with { EventData = eventData, Verification = State(next, "unverified", phoneId) },
+            // The try that spent the verification's last chance ends it.
+            PhoneAttemptOutcome.Failed when !ReferenceEquals(next, current) =>
+                AttemptOutcome.Incorrect() with { Error = MfaErrors.PhoneVerificationFailed, EventData = eventData, Verification = State(next, "failed", phoneId) },
+            PhoneAttemptOutcome.Failed => AttemptOutcome.Rejected(MfaErrors.PhoneVerificationFailed),
+            PhoneAttemptOutcome.Expired => AttemptOutcome.Rejected(MfaErrors.PhoneVerificationExpired),
+            PhoneAttemptOutcome.AlreadyVerified => AttemptOutcome.Rejected(MfaErrors.SignInAlreadyCompleted),
+            _ => AttemptOutcome.Rejected(MfaErrors.PhoneVerificationMissing),
+        };
     }
 
     private static PhoneCodeVerification Verification(SecondFactorState? state) =>

@@ -31,13 +31,6 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         return [.. user.RowsWithPrefix(UserRows.PhonePrefix).Select(PhoneNumberRecord.FromEntity)];
     }
 
-    public async Task<PhoneNumberRecord?> GetAsync(string userId, string id, CancellationToken cancellationToken)
-    {
-        var table = await storage.TableAsync(MfaTables.Users);
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(userId, UserRows.PhonePrefix + id, cancellationToken: cancellationToken);
-        return response.HasValue ? PhoneNumberRecord.FromEntity(response.Value!) : null;
-    }
-
     /// <summary>
     /// Adds the number if the snapshot <paramref name="user"/> holds fewer than <paramref name="max"/> numbers: one
     /// transaction of the row's insert and a write of the <c>phoneset</c> row If-Match on the snapshot (insert-if-absent
@@ -45,7 +38,7 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
     /// others are judged again on a fresh read: the cap holds under any concurrency. False on such a conflict (or when
     /// the number was added meanwhile); the caller reads again.
     /// </summary>
-    public async Task<bool> TryAddAsync(UserSnapshot user, PhoneNumberRecord phone, CancellationToken cancellationToken)
+    public async Task<bool> TryAddAsync(UserSnapshot user, PhoneNumberRecord phone, TableTransactionAction alsoWrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(phone);
@@ -54,23 +47,14 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         var setWrite = user.Row(UserRows.PhoneSet) is { } existing
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, set, existing.ETag)
             : new TableTransactionAction(TableTransactionActionType.Add, set);
-        return await users.TryCommitAsync([new TableTransactionAction(TableTransactionActionType.Add, phone.ToEntity()), setWrite], cancellationToken);
+        return await users.TryCommitAsync([new TableTransactionAction(TableTransactionActionType.Add, phone.ToEntity()), setWrite, alsoWrite], cancellationToken);
     }
 
-    /// <summary>Writes the row if nobody changed it since it was read; null on a conflict.</summary>
-    public async Task<PhoneNumberRecord?> TryReplaceAsync(PhoneNumberRecord phone, CancellationToken cancellationToken)
+    /// <summary>The row written If-Match on the ETag it was read with, for the caller's transaction.</summary>
+    public static TableTransactionAction Write(PhoneNumberRecord phone)
     {
         ArgumentNullException.ThrowIfNull(phone);
-        var table = await storage.TableAsync(MfaTables.Users);
-        try
-        {
-            var response = await table.UpdateEntityAsync(phone.ToEntity(), phone.ETag, TableUpdateMode.Replace, cancellationToken);
-            return phone with { ETag = response.Headers.ETag ?? default };
-        }
-        catch (RequestFailedException exception) when (exception.Status is 412 or 404)
-        {
-            return null;
-        }
+        return new TableTransactionAction(TableTransactionActionType.UpdateReplace, phone.ToEntity(), phone.ETag);
     }
 
     /// <summary>
@@ -87,12 +71,7 @@ internal sealed class PhoneNumberStore(MfaStorage storage, UserStore users, Keye
         ArgumentNullException.ThrowIfNull(othersToClear);
         ArgumentNullException.ThrowIfNull(alsoDelete);
         ArgumentNullException.ThrowIfNull(alsoWrite);
-        if (othersToClear.Count == 0 && alsoDelete.Count == 0 && alsoWrite.Count == 0)
-        {
-            return await TryReplaceAsync(phone, cancellationToken) is not null;
-        }
-
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, phone.ToEntity(), phone.ETag) };
+        var actions = new List<TableTransactionAction> { Write(phone) };
         actions.AddRange(othersToClear.Select(other =>
             new TableTransactionAction(TableTransactionActionType.UpdateReplace, (other with { DefaultSecondFactor = false, UpdatedAt = phone.UpdatedAt }).ToEntity(), other.ETag)));
         actions.AddRange(alsoDelete.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)));

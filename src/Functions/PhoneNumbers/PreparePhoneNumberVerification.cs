@@ -1,3 +1,4 @@
+using FunctionsMfa.Functions.Users;
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Crypto;
 using FunctionsMfa.Functions.Sessions;
@@ -11,12 +12,13 @@ namespace FunctionsMfa.Functions.PhoneNumbers;
 /// code replaces the previous one; the wrong tries so far stay.
 /// </summary>
 /// <remarks>
-/// Round trips: 1 (row read) + 2 reads and 2 writes (SMS limits) + 1 (row write) + 1 (enqueue).
+/// Round trips: 1 read and 1 write (the number's SMS limit) + 1 (the transaction of the row and the user's SMS log;
+/// the partition came with the session check) + 1 (enqueue, once the code is stored).
 /// </remarks>
 [CalledBy(Caller.Session)]
 [Form("strategy")]
 internal sealed class PreparePhoneNumberVerification(
-    PhoneNumberStore phones,
+    UserStore users,
     SmsCodeDispatch sms,
     KeyedHash keyedHash,
     IOptions<SmsOptions> options,
@@ -37,8 +39,8 @@ internal sealed class PreparePhoneNumberVerification(
         }
 
         var policy = options.Value.CodePolicy;
-        var phone = PhoneNumberRecord.IsWellFormedId(id) ? await phones.GetAsync(session.UserId, id, cancellationToken) : null;
-        if (phone is null)
+        var user = session.User;
+        if (!PhoneNumberRecord.IsWellFormedId(id) || PhoneNumberStore.Find(user, id) is not { } phone)
         {
             return MfaErrors.ResourceNotFound.Result();
         }
@@ -48,7 +50,8 @@ internal sealed class PreparePhoneNumberVerification(
             return early.Result();
         }
 
-        if (await sms.AuthorizeAsync(session.UserId, phone.PhoneNumber, cancellationToken) is { } refused)
+        var authorization = await sms.AuthorizeAsync(user, phone.PhoneNumber, cancellationToken);
+        if (authorization.Refusal is { } refused)
         {
             return refused.Result();
         }
@@ -56,6 +59,23 @@ internal sealed class PreparePhoneNumberVerification(
         var code = PhoneCodes.Generate();
         return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number", async attempt =>
         {
+            if (attempt > 0)
+            {
+                // A concurrent change to the number or to the user's SMS log: decide again on what is there now.
+                user = await users.LoadAsync(session.UserId, cancellationToken);
+                phone = PhoneNumberStore.Find(user, id);
+                if (phone is null)
+                {
+                    return MfaErrors.ResourceNotFound.Result();
+                }
+
+                authorization = sms.Reauthorize(user);
+                if (authorization.Refusal is { } refusedNow)
+                {
+                    return refusedNow.Result();
+                }
+            }
+
             var now = time.GetUtcNow();
             var expireAt = now + policy.CodeLifetime;
             var hash = keyedHash.Compute(PhoneNumberRecord.CodePurpose(phone.Id, expireAt), code);
@@ -65,20 +85,14 @@ internal sealed class PreparePhoneNumberVerification(
                 return (outcome == PhonePrepareOutcome.AlreadyVerified ? MfaErrors.PhoneAlreadyVerified : MfaErrors.PhoneVerificationFailed).Result();
             }
 
-            var written = await phones.TryReplaceAsync(phone with { Verification = state, UpdatedAt = now }, cancellationToken);
-            if (written is not null)
+            var written = phone with { Verification = state, UpdatedAt = now };
+            if (!await users.TryCommitAsync([PhoneNumberStore.Write(written), authorization.UserLog!], cancellationToken))
             {
-                await sms.EnqueueAsync(session.UserId, phone.PhoneNumber, code, expireAt, sms.LanguageFor(context), SmsPurposes.PhoneVerification, cancellationToken);
-                return TypedResults.Ok(PhoneNumberResource.From(written, now, policy));
+                return null;
             }
 
-            phone = await phones.GetAsync(session.UserId, id, cancellationToken);
-            if (phone is null)
-            {
-                return MfaErrors.ResourceNotFound.Result();
-            }
-
-            return null;
+            await sms.EnqueueAsync(session.UserId, phone.PhoneNumber, code, expireAt, sms.LanguageFor(context), SmsPurposes.PhoneVerification, cancellationToken);
+            return TypedResults.Ok(PhoneNumberResource.From(written, now, policy));
         });
     }
 

@@ -35,7 +35,7 @@ internal sealed class ResetUserMfa(UserStore users, SecurityEventLog events)
             }
 
             // A row that changed or went meanwhile: read again and delete what is there now.
-            return user.Rows.Count == 0 || await users.TryDeleteAllAsync(user, cancellationToken) ? user : null;
+            return await users.TryDeleteAllAsync(user, cancellationToken) ? user : null;
         });
 
         await events.RecordAsync(userId, SecurityEventTypes.MfaReset, new Dictionary<string, string>

@@ -3,7 +3,7 @@ using FunctionsMfa.Functions.Sessions;
 
 namespace FunctionsMfa.Functions.Sessions;
 
-/// <summary>One of the caller's own sessions (another user's is 404). Round trips: 1 (delete) + 1 (audit insert).</summary>
+/// <summary>One of the caller's own sessions (another user's is 404). Round trips: 1 (the transaction of the delete and its audit event).</summary>
 [CalledBy(Caller.Session)]
 [Form]
 internal sealed class EndSession(SessionStore sessions, SecurityEventLog events)
@@ -15,12 +15,12 @@ internal sealed class EndSession(SessionStore sessions, SecurityEventLog events)
         var sessionId = session_id;
         var session = request.Session();
 
-        if (!sessions.IsActive(session.User, sessionId) || !await sessions.EndAsync(session.UserId, sessionId, cancellationToken))
+        var ended = events.Record(session.UserId, SecurityEventTypes.SessionEnded, new Dictionary<string, string> { ["session_id"] = sessionId });
+        if (!sessions.IsActive(session.User, sessionId) || !await sessions.EndAsync(session.UserId, sessionId, ended, cancellationToken))
         {
             return MfaErrors.ResourceNotFound.Result();
         }
 
-        await events.RecordAsync(session.UserId, SecurityEventTypes.SessionEnded, new Dictionary<string, string> { ["session_id"] = sessionId }, cancellationToken);
         return TypedResults.Ok(new SessionResource(sessionId, session.UserId, "ended"));
     }
 }

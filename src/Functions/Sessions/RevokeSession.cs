@@ -2,7 +2,7 @@ using FunctionsMfa.Functions.Events;
 
 namespace FunctionsMfa.Functions.Sessions;
 
-/// <summary>Round trips: 1 (the sign-in the session came from, for its user) + 1 (delete) + 1 (audit insert).</summary>
+/// <summary>Round trips: 1 (the sign-in the session came from, for its user) + 1 (the transaction of the delete and its audit event).</summary>
 [CalledBy(Caller.Backend)]
 [Form]
 internal sealed class RevokeSession(ISessionOwners owners, SessionStore sessions, SecurityEventLog events)
@@ -14,12 +14,12 @@ internal sealed class RevokeSession(ISessionOwners owners, SessionStore sessions
         var sessionId = session_id;
 
         var userId = await owners.UserOfAsync(sessionId, cancellationToken);
-        if (userId is null || !await sessions.EndAsync(userId, sessionId, cancellationToken))
+        if (userId is null
+            || !await sessions.EndAsync(userId, sessionId, events.Record(userId, SecurityEventTypes.SessionRevoked, new Dictionary<string, string> { ["session_id"] = sessionId }), cancellationToken))
         {
             return MfaErrors.ResourceNotFound.Result();
         }
 
-        await events.RecordAsync(userId, SecurityEventTypes.SessionRevoked, new Dictionary<string, string> { ["session_id"] = sessionId }, cancellationToken);
         return TypedResults.Ok(new SessionResource(sessionId, userId, "revoked"));
     }
 }

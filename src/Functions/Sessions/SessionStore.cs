@@ -70,12 +70,18 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
         return new CreatedSession(sessionId, tokens.Issue(user.UserId, sessionId, amr, row.GetDateTimeOffset("FirstFactorAt"), row.GetDateTimeOffset("SecondFactorAt")));
     }
 
-    /// <summary>One insert (one round trip), then a signed token: the sign-in of a user without a second factor.</summary>
+    /// <summary>
+    /// One insert (one round trip), with <paramref name="alsoWrite"/> in its transaction when given (the user's label),
+    /// then a signed token: the sign-in of a user without a second factor. If that extra write met a concurrent one
+    /// (another sign-in's label, equally right), the session is inserted without it.
+    /// </summary>
     public async Task<CreatedSession> CreateAsync(
-        string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt, CancellationToken cancellationToken)
+        string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt,
+        TableTransactionAction? alsoWrite, CancellationToken cancellationToken)
     {
         var (insert, session) = Prepare(userId, sessionId, amr, firstFactorAt, secondFactorAt);
-        if (!await users.TryCommitAsync([insert], cancellationToken))
+        if (!(alsoWrite is not null && await users.TryCommitAsync([insert, alsoWrite], cancellationToken))
+            && !await users.TryCommitAsync([insert], cancellationToken))
         {
             throw new Storage.StorageContentionException("session");
         }
@@ -109,19 +115,10 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
             .Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag))];
     }
 
-    /// <summary>Ends one session: deletes its row. False when there was none. Round trips: 1.</summary>
-    public async Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken)
-    {
-        var table = await users.TableAsync();
-        try
-        {
-            // The SDK answers a delete of a missing entity with its 404 response, or throws it, depending on the path.
-            var response = await table.DeleteEntityAsync(userId, RowKey(sessionId), Azure.ETag.All, cancellationToken);
-            return response.Status != 404;
-        }
-        catch (Azure.RequestFailedException exception) when (exception.Status == 404)
-        {
-            return false;
-        }
-    }
+    /// <summary>
+    /// Ends one session: deletes its row, with <paramref name="record"/> (its audit event) in the same transaction.
+    /// False when there was no row. Round trips: 1.
+    /// </summary>
+    public Task<bool> EndAsync(string userId, string sessionId, TableTransactionAction record, CancellationToken cancellationToken) =>
+        users.TryCommitAsync([new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userId, RowKey(sessionId)), Azure.ETag.All), record], cancellationToken);
 }

@@ -6,8 +6,9 @@ using FunctionsMfa.Functions.Users;
 namespace FunctionsMfa.Functions.SignIns;
 
 /// <summary>
-/// Round trips: 1 (user partition query) + 1 (sign-in insert), + 1 (session insert) when the user has no second
-/// factor and the sign-in completes at once, + 1 when a new <c>user_label</c> is remembered.
+/// Round trips: 1 (user partition query) + 1 (sign-in insert), + 1 (session insert, with a new <c>user_label</c>) when
+/// the user has no second factor and the sign-in completes at once; with a second factor, + 1 when a new
+/// <c>user_label</c> is remembered (a label the user already has costs nothing).
 /// </summary>
 [CalledBy(Caller.Backend)]
 [Form("user_id", "user_label", Required = ["user_id"])]
@@ -42,10 +43,7 @@ internal sealed class CreateSignIn(
         }
 
         var user = await users.LoadAsync(userId, cancellationToken);
-        if (label is not null)
-        {
-            await users.RememberLabelAsync(user, label, cancellationToken);
-        }
+        var labelWrite = UserStore.LabelWrite(user, label);
 
         var now = time.GetUtcNow();
         var (token, tokenHash) = clientTokens.Create();
@@ -63,9 +61,13 @@ internal sealed class CreateSignIn(
         string? sessionToken = null;
         if (!user.Factors.TwoFactorEnabled)
         {
-            var session = await sessions.CreateAsync(userId, SessionStore.IdFor(signIn.Id), ["pwd"], now, null, cancellationToken);
+            var session = await sessions.CreateAsync(userId, SessionStore.IdFor(signIn.Id), ["pwd"], now, null, labelWrite, cancellationToken);
             signIn = signIn with { Status = SignInStatus.Complete, CreatedSessionId = session.SessionId };
             sessionToken = session.Token;
+        }
+        else if (labelWrite is not null)
+        {
+            await users.RememberLabelAsync(labelWrite, cancellationToken);
         }
 
         signIn = await signIns.InsertAsync(signIn, cancellationToken);

@@ -3,7 +3,7 @@ using FunctionsMfa.Functions.Users;
 
 namespace FunctionsMfa.Functions.SignIns;
 
-/// <summary>Round trips: 2 (sign-in point read, user partition query).</summary>
+/// <summary>Round trips: 2 (the sign-in's creation row, the user's partition with its state row).</summary>
 [CalledBy(Caller.Backend)]
 internal sealed class GetSignIn(UserStore users, SignInStore signIns, TimeProvider time)
 {
@@ -19,6 +19,6 @@ internal sealed class GetSignIn(UserStore users, SignInStore signIns, TimeProvid
         }
 
         var user = await users.LoadAsync(signIn.UserId, cancellationToken);
-        return TypedResults.Ok(SignInAttemptResource.From(signIn, user, time.GetUtcNow()));
+        return TypedResults.Ok(SignInAttemptResource.From(SignInStore.Current(signIn, user), user, time.GetUtcNow()));
     }
 }

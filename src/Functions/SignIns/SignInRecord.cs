@@ -4,7 +4,12 @@ using FunctionsMfa.Domain.SignIns;
 
 namespace FunctionsMfa.Functions.SignIns;
 
-/// <summary>A stored sign-in attempt (table <c>mfasignins</c>, partition = sign-in id, one row).</summary>
+/// <summary>
+/// A sign-in attempt. What never changes (its user, client token hash, times, label) is the row written at creation in
+/// table <c>mfasignins</c> (partition = sign-in id), which maps the id to its user. What an attempt changes (status,
+/// verification, session) is a row of the user's partition, <c>signin_{sia_…}</c> (<see cref="SignInStore.Current"/>),
+/// written in the same transaction as the outcome it records; until the first such write the creation row's values stand.
+/// </summary>
 internal sealed record SignInRecord
 {
     public const string RowKey = "signin";
@@ -29,7 +34,8 @@ internal sealed record SignInRecord
     /// <summary>The second-factor verification in progress or done; null until one is prepared or attempted.</summary>
     public SecondFactorState? SecondFactor { get; init; }
 
-    public ETag ETag { get; init; }
+    /// <summary>The ETag of the state row in the user's partition as read; null while there is none.</summary>
+    public ETag? StateETag { get; init; }
 
     public TableEntity ToEntity()
     {
@@ -61,7 +67,6 @@ internal sealed record SignInRecord
             AbandonAt = entity.GetDateTimeOffset("AbandonAt") ?? DateTimeOffset.MinValue,
             CreatedSessionId = entity.GetString("CreatedSessionId"),
             SecondFactor = SecondFactorState.ReadFrom(entity),
-            ETag = entity.ETag,
         };
     }
 }

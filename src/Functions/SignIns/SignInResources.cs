@@ -39,7 +39,7 @@ internal sealed record SignInAttemptResource
             Id = signIn.Id,
             Status = status.ToWire(),
             SupportedSecondFactors = status == SignInStatus.NeedsSecondFactor ? SupportedSecondFactor.For(user) : [],
-            SecondFactorVerification = signIn.SecondFactor is { } sf ? SecondFactorVerificationResource.From(sf) : null,
+            SecondFactorVerification = signIn.SecondFactor is { } sf ? SecondFactorVerificationResource.From(sf, now) : null,
             CreatedSessionId = signIn.CreatedSessionId,
             AbandonAt = signIn.AbandonAt.ToUnixTimeMilliseconds(),
         };
@@ -92,10 +92,12 @@ internal sealed record SecondFactorVerificationResource(string Status, string St
     /// <summary>Clerk sends the last error here; this service answers errors in the envelope instead.</summary>
     public Wire.ErrorBody? Error => null;
 
-    public static SecondFactorVerificationResource From(SecondFactorState state)
+    /// <summary>As seen at <paramref name="now"/>: an unverified code past its <c>expire_at</c> reads as expired, stored or not.</summary>
+    public static SecondFactorVerificationResource From(SecondFactorState state, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return new SecondFactorVerificationResource(state.Status, state.Strategy, state.Attempts, state.ExpireAt?.ToUnixTimeMilliseconds());
+        var status = state is { Status: "unverified", ExpireAt: { } expireAt } && now >= expireAt ? "expired" : state.Status;
+        return new SecondFactorVerificationResource(status, state.Strategy, state.Attempts, state.ExpireAt?.ToUnixTimeMilliseconds());
     }
 }
 

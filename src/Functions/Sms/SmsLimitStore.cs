@@ -3,62 +3,64 @@ using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.Phone;
 using FunctionsMfa.Functions.Storage;
+using FunctionsMfa.Functions.Users;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Sms;
 
 /// <summary>
-/// The SMS abuse limits in table <c>mfasmslimits</c>: one row per destination number (<c>number:+1…</c>) and one per
-/// user (<c>user:…</c>), each holding the recent sends as a sliding log. Each reservation is a conditional write
-/// (insert-if-absent or If-Match), retried from a fresh read on a conflict, so the limits hold across instances.
-/// The two partitions cannot change in one transaction: the number is reserved first, then the user; if the user's
-/// budget ran out in between, the number's slot stays spent (it errs towards fewer SMS, never more).
-/// Round trips: 2 reads (in parallel) + 2 writes when allowed; 2 reads when refused.
+/// The SMS abuse limits, each a sliding log of recent sends. A destination number's log is a row of table
+/// <c>mfasmslimits</c> (partition <c>number:+1…</c>), shared by every user who holds that number, reserved with a
+/// conditional write (insert-if-absent or If-Match) retried from a fresh read on a conflict. A user's log is the
+/// <see cref="UserRows.SmsLog"/> row of the user's partition: it is checked on the partition the request read anyway
+/// and written If-Match in the transaction that stores the code. The number is reserved first, then the user's
+/// transaction commits; if it does not, the number's slot stays spent (it errs towards fewer SMS, never more).
+/// Round trips: 1 read + 1 write (the number), the user's log none of its own.
 /// </summary>
 internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> options, TimeProvider time)
 {
     private const string RowKey = "sends";
     private const int MaxConflictRetries = 10;
 
-    public async Task<MfaError?> TryReserveAsync(string userId, string e164, CancellationToken cancellationToken)
+    /// <summary>Why the user may not be sent a code now (429 with the wait), from the snapshot; null when they may.</summary>
+    public MfaError? UserRefusal(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var wait = SmsSendPolicy.UserWait(Parse(user.Row(UserRows.SmsLog)?.GetString("Sends")), time.GetUtcNow(), options.Value.Limits);
+        return wait > TimeSpan.Zero ? Refuse(wait) : null;
+    }
+
+    /// <summary>This send recorded in the user's log, for the caller's transaction (insert-if-absent or If-Match on the snapshot's row).</summary>
+    public TableTransactionAction UserLogWrite(UserSnapshot user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var row = user.Row(UserRows.SmsLog);
+        var entity = new TableEntity(user.UserId, UserRows.SmsLog)
+        {
+            ["Sends"] = Format(SmsSendPolicy.Record(Parse(row?.GetString("Sends")), time.GetUtcNow(), TimeSpan.FromDays(1))),
+        };
+        return row is null
+            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, row.ETag);
+    }
+
+    /// <summary>Spends a send slot of the destination number; the error to answer when it has none now.</summary>
+    public async Task<MfaError?> TryReserveNumberAsync(string e164, CancellationToken cancellationToken)
     {
         var table = await storage.TableAsync(MfaTables.SmsLimits);
         var limits = options.Value.Limits;
-        var numberKey = "number:" + e164;
-        var userKey = "user:" + userId;
-
-        var now = time.GetUtcNow();
-        var readNumber = ReadAsync(table, numberKey, cancellationToken);
-        var readUser = ReadAsync(table, userKey, cancellationToken);
-        var number = await readNumber;
-        var user = await readUser;
-        var wait = Max(SmsSendPolicy.NumberWait(number.Sends, now, limits), SmsSendPolicy.UserWait(user.Sends, now, limits));
-        if (wait > TimeSpan.Zero)
-        {
-            return Refuse(wait);
-        }
-
-        var numberResult = await ReserveAsync(table, numberKey, number, s => SmsSendPolicy.NumberWait(s, time.GetUtcNow(), limits), TimeSpan.FromHours(1), cancellationToken);
-        if (numberResult is not null)
-        {
-            return numberResult;
-        }
-
-        return await ReserveAsync(table, userKey, user, s => SmsSendPolicy.UserWait(s, time.GetUtcNow(), limits), TimeSpan.FromDays(1), cancellationToken);
-    }
-
-    private async Task<MfaError?> ReserveAsync(
-        TableClient table, string partition, SendLog log, Func<IReadOnlyList<DateTimeOffset>, TimeSpan> waitFor, TimeSpan window, CancellationToken cancellationToken)
-    {
+        var partition = "number:" + e164;
+        var log = await ReadAsync(table, partition, cancellationToken);
         for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
         {
-            var wait = waitFor(log.Sends);
+            var now = time.GetUtcNow();
+            var wait = SmsSendPolicy.NumberWait(log.Sends, now, limits);
             if (wait > TimeSpan.Zero)
             {
                 return Refuse(wait);
             }
 
-            var entity = new TableEntity(partition, RowKey) { ["Sends"] = Format(SmsSendPolicy.Record(log.Sends, time.GetUtcNow(), window)) };
+            var entity = new TableEntity(partition, RowKey) { ["Sends"] = Format(SmsSendPolicy.Record(log.Sends, now, TimeSpan.FromHours(1))) };
             try
             {
                 if (log.ETag is { } etag)
@@ -78,7 +80,7 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
             }
         }
 
-        // Sustained contention on one number or user is itself a sign of abuse.
+        // Sustained contention on one number is itself a sign of abuse.
         return Refuse(options.Value.MinInterval);
     }
 
@@ -103,8 +105,6 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
         string.Join(',', sends.Select(s => s.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
 
     private static MfaError Refuse(TimeSpan wait) => MfaErrors.SmsTooManyRequests((int)Math.Ceiling(wait.TotalSeconds));
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private sealed record SendLog(IReadOnlyList<DateTimeOffset> Sends, ETag? ETag);
 }

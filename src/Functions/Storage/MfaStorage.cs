@@ -4,25 +4,20 @@ using Azure.Storage.Queues;
 namespace FunctionsMfa.Functions.Storage;
 
 /// <summary>
-/// The service's tables and queues. Partitions follow the load: users by user id, sign-ins by sign-in id, sessions by
-/// session id, SMS limits by destination. Nothing on a hot path shares a global or time-bucket partition.
+/// The service's tables and queues. Partitions follow the load: users by user id (with their sessions and audit trail), sign-ins by sign-in id, SMS
+/// limits by destination. Nothing on a hot path shares a global or time-bucket partition.
 /// </summary>
 internal static class MfaTables
 {
-    /// <summary>One partition per user: <c>state</c>, <c>totp</c>, backup codes, phone numbers.</summary>
+    /// <summary>One partition per user: <c>state</c>, <c>totp</c>, backup codes, phone numbers, sessions, the audit trail.</summary>
     public const string Users = "mfausers";
 
     public const string SignIns = "mfasignins";
 
-    public const string Sessions = "mfasessions";
-
-    /// <summary>The audit trail, one partition per user.</summary>
-    public const string Events = "mfaevents";
-
     /// <summary>SMS abuse counters, one partition per destination number and per user.</summary>
     public const string SmsLimits = "mfasmslimits";
 
-    public static readonly string[] All = [Users, SignIns, Sessions, Events, SmsLimits];
+    public static readonly string[] All = [Users, SignIns, SmsLimits];
 }
 
 internal static class MfaQueues

@@ -11,7 +11,8 @@ namespace FunctionsMfa.Functions.Totp;
 /// <summary>
 /// A fresh secret, shown once with its <c>otpauth</c> URI and QR code. Replaces an unverified secret; refused when a
 /// verified one exists. Step-up when the user already has a second factor.
-/// Round trips: 1 (insert-if-absent or If-Match replace; the partition came with the session check) + 1 (audit insert).
+/// Round trips: 1 (the transaction of the row, insert-if-absent or If-Match replace, and its audit event; the partition
+/// came with the session check).
 /// </summary>
 [CalledBy(Caller.Session)]
 [Form]
@@ -48,15 +49,12 @@ internal sealed class CreateTotp(
             try
             {
                 var record = store.Create(session.UserId, secret, time.GetUtcNow());
-                var written = existing is null
-                    ? await store.TryInsertAsync(session.UserId, record, cancellationToken)
-                    : await store.TryReplaceAsync(session.UserId, record, existing.ETag, cancellationToken);
-                if (!written)
+                var enrolled = events.Record(session.UserId, SecurityEventTypes.TotpEnrolled, new Dictionary<string, string> { ["totp_id"] = record.Id });
+                if (!await users.TryCommitAsync([TotpStore.Write(session.UserId, record, existing?.ETag), enrolled], cancellationToken))
                 {
                     return null;
                 }
 
-                await events.RecordAsync(session.UserId, SecurityEventTypes.TotpEnrolled, new Dictionary<string, string> { ["totp_id"] = record.Id }, cancellationToken);
                 var base32 = TotpAlgorithm.EncodeSecret(secret);
                 var uri = algorithm.BuildUri(options.Value.Issuer, UserStore.Label(user), base32);
                 return TypedResults.Ok(TotpResource.From(record) with { Secret = base32, Uri = uri, QrCode = TotpQrCode.DataUri(uri) });

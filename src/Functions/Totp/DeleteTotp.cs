@@ -39,21 +39,17 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
             var backupRows = BackupCodeStore.RowsToDrop(user, factorLeft: factors.TwoFactorEnabledWithout(totp: true));
             // A removed authenticator ends the user's other sessions in the same transaction: one of them may be why.
             var endOthers = stored.Record.Verified ? SessionStore.EndOthersActions(user, session.SessionId) : [];
-            if (!await store.TryDeleteAsync(session.UserId, stored.ETag, backupRows, endOthers, cancellationToken))
+            var id = stored.Record.Id;
+            var deleted = events.Record(session.UserId, SecurityEventTypes.TotpDeleted, new Dictionary<string, string>
+            {
+                ["totp_id"] = id,
+                ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(CultureInfo.InvariantCulture),
+            });
+            if (!await store.TryDeleteAsync(session.UserId, stored.ETag, backupRows, [.. endOthers, deleted], cancellationToken))
             {
                 return null;
             }
 
-            var id = stored.Record.Id;
-            await events.RecordAsync(
-                session.UserId,
-                SecurityEventTypes.TotpDeleted,
-                new Dictionary<string, string>
-                {
-                    ["totp_id"] = id,
-                    ["backup_codes_removed"] = backupRows.Count(r => r.RowKey != UserRows.BackupCodeSet).ToString(CultureInfo.InvariantCulture),
-                },
-                cancellationToken);
             return TypedResults.Ok(new DeletedTotpResource(id));
                 });
     }

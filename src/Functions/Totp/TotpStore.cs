@@ -85,36 +85,13 @@ internal sealed class TotpStore(UserStore users, SecretProtector protector)
         return record with { KeyId = sealedSecret.KeyId, Ciphertext = sealedSecret.Blob };
     }
 
-    /// <summary>Insert-if-absent: false when a row already exists.</summary>
-    public async Task<bool> TryInsertAsync(string userId, TotpRecord record, CancellationToken cancellationToken)
+    /// <summary>The <c>totp</c> row written for the caller's transaction: insert-if-absent, or replace If-Match on <paramref name="etag"/>.</summary>
+    public static TableTransactionAction Write(string userId, TotpRecord record, ETag? etag)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var table = await users.TableAsync();
-        try
-        {
-            await table.AddEntityAsync(record.ToEntity(userId), cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Replace with If-Match: false when the row changed or went since <paramref name="etag"/> was read.</summary>
-    public async Task<bool> TryReplaceAsync(string userId, TotpRecord record, ETag etag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        var table = await users.TableAsync();
-        try
-        {
-            await table.UpdateEntityAsync(record.ToEntity(userId), etag, TableUpdateMode.Replace, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
+        return etag is { } read
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, record.ToEntity(userId), read)
+            : new TableTransactionAction(TableTransactionActionType.Add, record.ToEntity(userId));
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace FunctionsMfa.Functions.Totp;
 /// backup codes comes back when the backup-code feature is present and the user has none. The secret's new state and
 /// the backup codes are one transaction (If-Match on the rows judged): the factor is never enabled without its codes,
 /// and a failed commit leaves the enrolment as it was, so the same request can simply be sent again.
-/// Round trips: 1 (the transaction; the partition came with the session check) + 1 (audit insert).
+/// Round trips: 1 (the transaction, with its audit event; the partition came with the session check).
 /// </summary>
 [CalledBy(Caller.Session)]
 [Form("code", Required = ["code"])]
@@ -58,13 +58,13 @@ internal sealed class VerifyTotp(TotpVerifier verifier, UserStore users, Securit
             }
 
             var firstCodes = issuer?.PrepareIfNone(user);
-            if (!await users.TryCommitAsync([judgement.Spend!, .. firstCodes?.Actions ?? []], cancellationToken))
+            var verified = events.Record(session.UserId, SecurityEventTypes.TotpVerified, new Dictionary<string, string> { ["totp_id"] = stored.Record.Id });
+            if (!await users.TryCommitAsync([judgement.Spend!, .. firstCodes?.Actions ?? [], verified], cancellationToken))
             {
                 // A concurrent request changed the secret or the codes: judge again against what is there now.
                 return null;
             }
 
-            await events.RecordAsync(session.UserId, SecurityEventTypes.TotpVerified, new Dictionary<string, string> { ["totp_id"] = stored.Record.Id }, cancellationToken);
             return TypedResults.Ok(TotpResource.From(judgement.Updated!, firstCodes?.Issued.Codes));
                 });
     }

@@ -30,6 +30,21 @@ internal static class UserRows
     /// <summary>One row per live session: <c>session_{sess_…}</c>. A token whose row is gone is refused.</summary>
     public const string SessionPrefix = "session_";
 
+    /// <summary>The user's recent SMS sends (a sliding day), for the per-user limit (<see cref="Sms.SmsLimitStore"/>).</summary>
+    public const string SmsLog = "smslog";
+
+    /// <summary>
+    /// One row per sign-in that changed since its creation: <c>signin_{sia_…}</c> (status, verification, session;
+    /// <see cref="SignIns.SignInStore"/>), kept a day past its <c>abandon_at</c>, then cleaned up by later commits.
+    /// </summary>
+    public const string SignInPrefix = "signin_";
+
+    /// <summary>
+    /// The audit trail's rows (<c>~{countdown}_{suffix}</c>, <see cref="Events.SecurityEventLog"/>). <c>~</c> sorts after
+    /// every other row key of the partition, so <see cref="UserStore.LoadAsync"/> reads everything before it and no event.
+    /// </summary>
+    public const string EventPrefix = "~";
+
     /// <summary>
     /// User ids are the app's own; they become partition keys, so they keep to characters Table Storage allows in a key
     /// and that need no escaping in a URL path. <c>.</c> and <c>..</c> are path segments every client and server

@@ -36,7 +36,9 @@ internal sealed class UserStore(MfaStorage storage)
     {
         var table = await storage.TableAsync(MfaTables.Users);
         var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == userId, cancellationToken: cancellationToken))
+        // Everything but the audit trail, which sorts last (UserRows.EventPrefix).
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey lt {UserRows.EventPrefix}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             rows[row.RowKey] = row;
         }
@@ -47,8 +49,10 @@ internal sealed class UserStore(MfaStorage storage)
     public ValueTask<TableClient> TableAsync() => storage.TableAsync(MfaTables.Users);
 
     /// <summary>
-    /// Deletes every row of the snapshot If-Match, in transactions of at most 100 (a support reset). False when a row
-    /// changed or went since the snapshot: the caller reads again and deletes what is there now.
+    /// Deletes every row of the snapshot If-Match, in transactions of at most 100 (a support reset), but the sign-ins'
+    /// state rows: a completed sign-in stays completed (and cannot be completed again), and they go on their own. The
+    /// audit trail is not in a snapshot, so it stays. False when a row changed or went since the snapshot: the caller
+    /// reads again and deletes what is there now.
     /// </summary>
     public async Task<bool> TryDeleteAllAsync(UserSnapshot user, CancellationToken cancellationToken)
     {
@@ -56,7 +60,7 @@ internal sealed class UserStore(MfaStorage storage)
         var table = await storage.TableAsync(MfaTables.Users);
         try
         {
-            foreach (var chunk in user.Rows.Values.Chunk(100))
+            foreach (var chunk in user.Rows.Values.Where(row => !row.RowKey.StartsWith(UserRows.SignInPrefix, StringComparison.Ordinal)).Chunk(100))
             {
                 await table.SubmitTransactionAsync(
                     chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)), cancellationToken);
@@ -109,34 +113,28 @@ internal sealed class UserStore(MfaStorage storage)
     }
 
     /// <summary>
-    /// Keeps the app's latest label for the user. No write when it is unchanged; otherwise insert-if-absent or If-Match
-    /// replace. A conflict means another sign-in wrote a label at the same moment; either label is right, so it is
-    /// left as that request wrote it. Round trips: 0 or 1.
+    /// The write that keeps the app's latest label for the user, for a transaction: null when it is unchanged;
+    /// otherwise insert-if-absent or If-Match replace on the snapshot's row.
     /// </summary>
-    public async Task RememberLabelAsync(UserSnapshot user, string label, CancellationToken cancellationToken)
+    public static TableTransactionAction? LabelWrite(UserSnapshot user, string? label)
     {
         ArgumentNullException.ThrowIfNull(user);
         var existing = user.Row(UserRows.Profile);
-        if (string.Equals(existing?.GetString("UserLabel"), label, StringComparison.Ordinal))
+        if (label is null || string.Equals(existing?.GetString("UserLabel"), label, StringComparison.Ordinal))
         {
-            return;
+            return null;
         }
 
-        var table = await storage.TableAsync(MfaTables.Users);
         var entity = new TableEntity(user.UserId, UserRows.Profile) { ["UserLabel"] = label };
-        try
-        {
-            if (existing is null)
-            {
-                await table.AddEntityAsync(entity, cancellationToken);
-            }
-            else
-            {
-                await table.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, cancellationToken);
-            }
-        }
-        catch (Azure.RequestFailedException exception) when (exception.Status is 409 or 412)
-        {
-        }
+        return existing is null
+            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, existing.ETag);
     }
+
+    /// <summary>
+    /// Commits a <see cref="LabelWrite"/> on its own. A conflict means another sign-in wrote a label at the same moment;
+    /// either label is right, so it is left as that request wrote it. Round trips: 1.
+    /// </summary>
+    public Task RememberLabelAsync(TableTransactionAction labelWrite, CancellationToken cancellationToken) =>
+        TryCommitAsync([labelWrite], cancellationToken);
 }

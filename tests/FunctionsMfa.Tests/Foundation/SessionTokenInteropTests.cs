@@ -30,7 +30,7 @@ public sealed class RotatingKeysKestrelAppFactory : MfaAppFactory
             Time);
         // The session's row as the service stored it then; the token is the old key's.
         var sessionId = "sess_old" + Guid.NewGuid().ToString("N");
-        Services.GetRequiredService<SessionStore>().CreateAsync(userId, sessionId, ["pwd"], Time.GetUtcNow().AddMinutes(-1), null, default).GetAwaiter().GetResult();
+        Services.GetRequiredService<SessionStore>().CreateAsync(userId, sessionId, ["pwd"], Time.GetUtcNow().AddMinutes(-1), null, null, default).GetAwaiter().GetResult();
         return tokens.Issue(userId, sessionId, ["pwd"], Time.GetUtcNow().AddMinutes(-1), null);
     }
 

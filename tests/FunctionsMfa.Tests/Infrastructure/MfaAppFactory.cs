@@ -159,7 +159,7 @@ public class MfaAppFactory : IAsyncLifetime, IAsyncDisposable
         var sessions = Services.GetRequiredService<SessionStore>();
         var now = Time.GetUtcNow();
         return sessions.CreateAsync(userId, "sess_test" + Guid.NewGuid().ToString("N"), secondFactorMinutesAgo is null ? ["pwd"] : ["pwd", "otp"],
-            now.AddMinutes(-1), secondFactorMinutesAgo is { } minutes ? now.AddMinutes(-minutes) : null, default).GetAwaiter().GetResult().Token;
+            now.AddMinutes(-1), secondFactorMinutesAgo is { } minutes ? now.AddMinutes(-minutes) : null, null, default).GetAwaiter().GetResult().Token;
     }
 
     /// <summary>One receive of the host's queue trigger, every message run to its end; the number of messages received.</summary>

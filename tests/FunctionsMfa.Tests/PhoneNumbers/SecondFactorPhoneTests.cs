@@ -112,8 +112,10 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
         var (userId, client, a, b) = await UserWithTwoSecondFactorPhonesAsync();
 
         var store = app.Service<FunctionsMfa.Functions.PhoneNumbers.PhoneNumberStore>();
-        var rowA = (await store.GetAsync(userId, a, CancellationToken.None))!;
-        var rowB = (await store.GetAsync(userId, b, CancellationToken.None))!;
+        var users = app.Service<FunctionsMfa.Functions.Users.UserStore>();
+        var before = await users.LoadAsync(userId, CancellationToken.None);
+        var rowA = FunctionsMfa.Functions.PhoneNumbers.PhoneNumberStore.Find(before, a)!;
+        var rowB = FunctionsMfa.Functions.PhoneNumbers.PhoneNumberStore.Find(before, b)!;
         Assert.True(rowA.DefaultSecondFactor);
 
         // Someone else touches A after we read it.
@@ -122,8 +124,9 @@ public sealed class SecondFactorPhoneTests(PhoneAppFactory app) : IClassFixture<
 
         var ok = await store.TryReplaceWithOthersAsync(rowB with { DefaultSecondFactor = true }, [rowA], [], [], CancellationToken.None);
         Assert.False(ok);
-        var afterA = (await store.GetAsync(userId, a, CancellationToken.None))!;
-        var afterB = (await store.GetAsync(userId, b, CancellationToken.None))!;
+        var after = await users.LoadAsync(userId, CancellationToken.None);
+        var afterA = FunctionsMfa.Functions.PhoneNumbers.PhoneNumberStore.Find(after, a)!;
+        var afterB = FunctionsMfa.Functions.PhoneNumbers.PhoneNumberStore.Find(after, b)!;
         Assert.True(afterA.DefaultSecondFactor);
         Assert.False(afterB.DefaultSecondFactor);
         Assert.Equal(rowB.ETag, afterB.ETag);

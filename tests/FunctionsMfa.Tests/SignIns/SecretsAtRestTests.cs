@@ -32,7 +32,7 @@ public sealed class SecretsAtRestTests(MfaAppFactory app) : IClassFixture<MfaApp
         secrets.Add(sessionToken.Split('.')[2]);
 
         var scanned = 0;
-        foreach (var tableName in new[] { "mfausers", "mfasignins", "mfasessions", "mfaevents", "mfasmslimits" })
+        foreach (var tableName in new[] { "mfausers", "mfasignins", "mfasmslimits" })
         {
             var table = new TableClient(app.StorageConnectionString, tableName);
             await table.CreateIfNotExistsAsync();

@@ -128,7 +128,7 @@ public sealed class SendSmsCodeTests(PhoneAppFactory app) : IClassFixture<PhoneA
 
         foreach (var (table, partition) in new[]
         {
-            (MfaTables.Users, userId), (MfaTables.Events, userId), (MfaTables.SmsLimits, "number:" + number), (MfaTables.SmsLimits, "user:" + userId),
+            (MfaTables.Users, userId), (MfaTables.SmsLimits, "number:" + number),
         })
         {
             var client2 = new TableClient(app.StorageConnectionString, table);

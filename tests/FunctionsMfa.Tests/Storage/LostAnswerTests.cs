@@ -4,6 +4,7 @@ using Azure.Core.Pipeline;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Tests.Infrastructure;
+using FunctionsMfa.Tests.SignIns;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsMfa.Tests.Storage;
@@ -49,7 +50,7 @@ public sealed class LostAnswerAppFactory : MfaAppFactory
 }
 
 /// <summary>
-/// An insert whose first try was written but whose answer was lost is retried by the SDK and meets its own row (409):
+/// A write whose first try was stored but whose answer was lost is retried by the SDK and meets its own rows (409/412):
 /// the request still succeeds, once, and nothing is written twice (found by the bench at c=64, where it was a 500).
 /// </summary>
 public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<LostAnswerAppFactory>
@@ -78,15 +79,35 @@ public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<Lo
     public async Task An_audit_event_whose_insert_answer_was_lost_is_recorded_once()
     {
         var userId = Wire.NewUserId();
-        var token = app.SessionToken(userId);
-        var principal = await app.Service<Functions.Sessions.SessionTokens>().ValidateAsync(token);
-
-        app.Answers.LoseFirst(m => Inserts(m, MfaTables.Events));
-        var ended = await app.ClientWithToken(token).PostAsync($"/v1/me/sessions/{principal!.SessionId}/end", null);
+        // An unlock of a user with a fresh budget writes nothing but its audit event: one insert into the user's partition.
+        app.Answers.LoseFirst(m => Inserts(m, MfaTables.Users));
+        var unlocked = await app.BackendClient().PostAsync($"/v1/users/{userId}/unlock", null);
 
         Assert.Equal(1, app.Answers.Lost);
-        Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, unlocked.StatusCode);
         var events = await app.Service<SecurityEventLog>().ListAsync(userId, 10, CancellationToken.None);
-        Assert.Single(events, e => e.Type == SecurityEventTypes.SessionEnded);
+        Assert.Single(events, e => e.Type == SecurityEventTypes.UserUnlocked);
+    }
+
+    [Fact]
+    public async Task A_sign_in_whose_commit_answer_was_lost_completes_once_with_its_session()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        app.Time.Advance(TimeSpan.FromSeconds(30));
+        var signIn = await app.StartSignInAsync(user.UserId);
+
+        // The attempt's one transaction (budget, code step, session, sign-in, events) is written, its answer lost: the
+        // SDK's retry meets the rows it wrote, and the request finds its own receipt instead of judging a used code.
+        app.Answers.LoseFirst(m => m.Request.Method == RequestMethod.Post && m.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal));
+        var response = await app.AttemptAsync(signIn, "totp", app.TotpCode(user.TotpSecret));
+
+        Assert.Equal(1, app.Answers.Lost);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal("complete", body.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await app.ClientWithToken(body.GetProperty("session_token").GetString()!).GetAsync("/v1/me")).StatusCode);
+        var events = await app.Service<SecurityEventLog>().ListAsync(user.UserId, 50, CancellationToken.None);
+        Assert.Single(events, e => e.Type == SecurityEventTypes.SecondFactorSucceeded);
+        Assert.DoesNotContain(events, e => e.Type == SecurityEventTypes.SecondFactorFailed);
     }
 }

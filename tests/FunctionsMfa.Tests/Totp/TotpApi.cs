@@ -80,7 +80,8 @@ internal static class TotpApi
     public static async Task<Dictionary<string, TableEntity>> PartitionAsync(this MfaAppFactory app, string userId)
     {
         var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-        await foreach (var row in app.UsersTable().QueryAsync<TableEntity>(e => e.PartitionKey == userId))
+        // The user's state: the audit trail's rows (row keys from "~") are not part of it.
+        await foreach (var row in app.UsersTable().QueryAsync<TableEntity>(e => e.PartitionKey == userId && e.RowKey.CompareTo("~") < 0))
         {
             rows[row.RowKey] = row;
         }

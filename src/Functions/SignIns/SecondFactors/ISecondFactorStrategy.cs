@@ -3,7 +3,7 @@ using FunctionsMfa.Functions.Users;
 
 namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 
-/// <summary>What a strategy sees of one attempt: the sign-in (as read, with its ETag), the user's rows and the time.</summary>
+/// <summary>What a strategy sees of one attempt: the sign-in as it stands in the user's partition, the user's rows and the time.</summary>
 internal sealed record SecondFactorContext(SignInRecord SignIn, UserSnapshot User, DateTimeOffset Now);
 
 /// <summary>
@@ -34,28 +34,32 @@ internal interface ISecondFactorStrategy
     string? Canonicalize(string code);
 
     /// <summary>
-    /// Before the code is judged: a strategy whose tries are capped on the sign-in (a phone code's 3) spends one try
-    /// there with a conditional write, so that a code is only ever judged inside its cap. Returns the sign-in as
-    /// written, or why no try may be made. Strategies without such a cap return the sign-in unchanged.
-    /// </summary>
-    Task<(SignInRecord? SignIn, MfaError? Error)> ReserveAsync(SignInRecord signIn, UserSnapshot user, CancellationToken cancellationToken) =>
-        Task.FromResult<(SignInRecord?, MfaError?)>((signIn, null));
-
-    /// <summary>
     /// Judges a canonical code against the snapshot, with no I/O. A right code comes back <see cref="AttemptResult.Verified"/>
     /// with <see cref="AttemptOutcome.Spend"/>, the conditional writes that use it up, committed by the caller in the
-    /// outcome's transaction. Called only while the user is not locked and the sign-in waits for its second factor.
+    /// outcome's transaction. A strategy whose verification lives on the sign-in (a phone code's tries) returns its next
+    /// state in <see cref="AttemptOutcome.Verification"/>, committed in the same transaction: of any number of concurrent
+    /// attempts, only those judged against the committed state commit, so a cap on tries holds.
+    /// Called only while the user is not locked and the sign-in waits for its second factor.
     /// </summary>
     AttemptOutcome Judge(SecondFactorContext context, string canonicalCode);
 }
 
-/// <summary>The result of a preparation: ready (and maybe a verification to store on the sign-in), or a rejection.</summary>
+/// <summary>
+/// The result of a preparation: ready (and maybe a verification to store on the sign-in, with <see cref="AlsoWrite"/>
+/// in the same transaction of the user's partition, and <see cref="Send"/> to run once that committed), or a rejection.
+/// </summary>
 internal sealed record PrepareOutcome(SecondFactorState? Verification, MfaError? Error)
 {
+    public IReadOnlyList<TableTransactionAction> AlsoWrite { get; init; } = [];
+
+    /// <summary>What goes out once the verification is stored (an SMS): a message never carries a code the service does not know.</summary>
+    public Func<CancellationToken, Task>? Send { get; init; }
+
     /// <summary>Nothing to prepare (<c>totp</c>, <c>backup_code</c>): the sign-in is answered as it is, as in Clerk.</summary>
     public static PrepareOutcome NothingToPrepare { get; } = new(null, null);
 
-    public static PrepareOutcome Prepared(SecondFactorState verification) => new(verification, null);
+    public static PrepareOutcome Prepared(SecondFactorState verification, IReadOnlyList<TableTransactionAction> alsoWrite, Func<CancellationToken, Task> send) =>
+        new(verification, null) { AlsoWrite = alsoWrite, Send = send };
 
     public static PrepareOutcome Rejected(MfaError error) => new(null, error);
 }
@@ -85,6 +89,9 @@ internal sealed record AttemptOutcome(AttemptResult Result)
     public MfaError? Error { get; init; }
 
     public IReadOnlyDictionary<string, string>? EventData { get; init; }
+
+    /// <summary>The sign-in's verification after this judgement (a phone code's tries), written with the outcome; null leaves it.</summary>
+    public SecondFactorState? Verification { get; init; }
 
     /// <summary>A second audit event of the strategy's own (e.g. <c>backup_code.used</c>), recorded with the success in one batch.</summary>
     public string? AlsoRecord { get; init; }

@@ -8,7 +8,6 @@ internal static class SecondFactorSetup
     /// </summary>
     public static IServiceCollection AddSecondFactorSignIns(this IServiceCollection services)
     {
-        services.AddSingleton<SignInTransitions>();
         services.AddSingleton<SecondFactorSignIns>();
         return services;
     }

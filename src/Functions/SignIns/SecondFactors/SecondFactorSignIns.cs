@@ -14,17 +14,15 @@ namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 /// <summary>
 /// <c>prepare_second_factor</c> and <c>attempt_second_factor</c>: the checks every strategy shares, in this order —
 /// the sign-in's state (complete, expired, abandoned), the user's lock (a locked user's code is never judged),
-/// the strategy (registered and enabled for this user) — then the strategy's judgement, committed with the failure
-/// budget, the session and the receipt in one transaction, then the audit trail and the sign-in's transition.
+/// the strategy (registered and enabled for this user) — then the strategy's judgement, committed in one transaction
+/// of the user's partition with everything it changes: the failure budget, the sign-in's state row, the session, the
+/// receipt and the audit events.
 /// </summary>
 internal sealed class SecondFactorSignIns(
     IEnumerable<ISecondFactorStrategy> strategies,
     UserStore users,
-    SignInStore signIns,
-    SignInTransitions transitions,
     FailureBudgetStore budgets,
     SessionStore sessions,
-    SecurityEventLog events,
     KeyedHash keyedHash,
     TimeProvider time)
 {
@@ -33,17 +31,28 @@ internal sealed class SecondFactorSignIns(
     private readonly Dictionary<string, ISecondFactorStrategy> byName =
         strategies.ToDictionary(s => s.Strategy, StringComparer.Ordinal);
 
-    public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> PrepareAsync(SignInRecord signIn, RequestForm form, CancellationToken cancellationToken)
+    /// <summary>
+    /// Round trips: 1 (user partition), + what the strategy does, + 1 (the transaction of its verification, when it
+    /// has one: the sign-in's state row and the strategy's own writes), then what the strategy sends.
+    /// </summary>
+    public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> PrepareAsync(SignInRecord created, RequestForm form, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(form);
-        var (admitted, error) = await AdmitAsync(signIn, form.Get("strategy"), cancellationToken);
-        if (admitted is null)
+        if (string.IsNullOrEmpty(form.Get("strategy")))
+        {
+            return (null, MfaErrors.FormParamMissing("strategy"));
+        }
+
+        var user = await users.LoadAsync(created.UserId, cancellationToken);
+        var signIn = SignInStore.Current(created, user);
+        var (strategy, error) = await AdmitAsync(signIn, user, form.Get("strategy")!, cancellationToken);
+        if (strategy is null)
         {
             return (null, error);
         }
 
-        var (strategy, user) = admitted.Value;
-        var outcome = await strategy.PrepareAsync(new SecondFactorContext(signIn, user, time.GetUtcNow()), form, cancellationToken);
+        var now = time.GetUtcNow();
+        var outcome = await strategy.PrepareAsync(new SecondFactorContext(signIn, user, now), form, cancellationToken);
         if (outcome.Error is not null)
         {
             return (null, outcome.Error);
@@ -52,33 +61,38 @@ internal sealed class SecondFactorSignIns(
         if (outcome.Verification is { } verification)
         {
             // Conditional on the sign-in the strategy saw: a concurrent preparation or attempt wins, this one is refused.
-            var written = await signIns.TryReplaceAsync(signIn with { SecondFactor = verification }, cancellationToken);
-            if (written is null)
+            var next = signIn with { SecondFactor = verification };
+            if (!await users.TryCommitAsync([SignInStore.Write(next), .. outcome.AlsoWrite, .. SignInStore.CleanupActions(user, now, signIn.Id)], cancellationToken))
             {
                 return (null, MfaErrors.SignInChanged);
             }
 
-            signIn = written;
+            signIn = next;
+            if (outcome.Send is { } send)
+            {
+                await send(cancellationToken);
+            }
         }
 
         return (SignInAttemptResource.From(signIn, user, time.GetUtcNow()), null);
     }
 
     /// <summary>
-    /// One attempt. The code is judged against the user's partition as read, and the outcome (a failure, or a success
-    /// with what it spends, the session and a receipt) is committed in one transaction If-Match on the <c>state</c>
-    /// row read before judging: when anything committed in between, nothing is written, the partition is read again
-    /// and the code judged again. So a response only ever reveals a committed outcome, at most the budget's number of
-    /// failures is committed per lock window, a lock committed first refuses every later success, and a code is spent
-    /// exactly when a success is. The sign-in is completed after that commit; if that write fails, the same request
-    /// sent again finds its receipt and finishes the sign-in instead of judging a code that is now used.
-    /// Round trips, uncontended: 1 (user partition) + [phone: 1 reserve] + 1 (the transaction) + 1 (audit batch)
-    /// + [success: 1 sign-in write; a lock: 1 sign-in write].
+    /// One attempt. The code is judged against the user's partition as read, and the outcome is committed in one
+    /// transaction If-Match on the <c>state</c> row (and the sign-in's state row) read before judging: a failure (the
+    /// budget, the lock on the last one, a phone code's spent try, the events), or a success (the budget reset, a
+    /// receipt, what the code spends, the new session, the sign-in completed, the events). When anything committed in
+    /// between, nothing is written, the partition is read again and the code judged again. So a response only ever
+    /// reveals a committed outcome, at most the budget's number of failures is committed per lock window (and a phone
+    /// code's number of tries per verification), a lock committed first refuses every later success, and a code is
+    /// spent exactly when its sign-in completes. If the answer to that commit is lost and the SDK sends it again, the
+    /// request finds its own receipt and answers the committed session instead of judging a code that is now used.
+    /// Round trips, uncontended: 1 (user partition) + 1 (the transaction).
     /// </summary>
     public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> AttemptAsync(
-        SignInRecord signIn, string? strategyName, string? code, CancellationToken cancellationToken)
+        SignInRecord created, string? strategyName, string? code, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(signIn);
+        ArgumentNullException.ThrowIfNull(created);
         if (string.IsNullOrEmpty(strategyName))
         {
             return (null, MfaErrors.FormParamMissing("strategy"));
@@ -89,63 +103,42 @@ internal sealed class SecondFactorSignIns(
             return (null, MfaErrors.FormParamMissing("code"));
         }
 
-        var (admitted, error) = await AdmitAsync(signIn, strategyName, cancellationToken);
-        if (admitted is null)
-        {
-            return (null, error);
-        }
-
-        var (strategy, user) = admitted.Value;
-        if (strategy.Canonicalize(code) is not { } canonical)
-        {
-            return (null, MfaErrors.FormParamFormatInvalid("code"));
-        }
-
-        var proof = keyedHash.Compute(ReceiptPurpose, signIn.Id + "\n" + strategy.Strategy + "\n" + canonical);
-        var sessionId = SessionStore.IdFor(signIn.Id);
-        var reserved = false;
+        var sessionId = SessionStore.IdFor(created.Id);
+        // This request's own: a receipt matches only the request that committed it (its answer lost, the SDK sent it
+        // again), never another request with the same code, so exactly one request completes a sign-in.
+        var nonce = RandomNumberGenerator.GetBytes(16);
         for (var round = 0; round < Contention.MaxRounds; round++)
         {
-            if (round > 0)
+            var user = await users.LoadAsync(created.UserId, cancellationToken);
+            var signIn = SignInStore.Current(created, user);
+            var state = FailureBudgetStore.ReadState(user);
+            var known = byName.GetValueOrDefault(strategyName);
+            var canonical = known?.Canonicalize(code);
+            if (signIn.Status == SignInStatus.Complete && known is not null && canonical is not null && IsReceiptOf(state.Receipt, signIn, Proof(signIn, known, canonical, nonce)))
             {
-                user = await users.LoadAsync(signIn.UserId, cancellationToken);
+                // This very attempt committed before and its answer was lost: answer the committed session again.
+                return sessions.Reissue(user, sessionId) is { } reissued
+                    ? (SignInAttemptResource.From(signIn, user, time.GetUtcNow()) with { SessionToken = reissued.Token }, null)
+                    : (null, MfaErrors.SignInExpired);
+            }
+
+            var (strategy, error) = await AdmitAsync(signIn, user, strategyName, cancellationToken);
+            if (strategy is null)
+            {
+                if (error is null)
+                {
+                    continue;
+                }
+
+                return (null, error);
+            }
+
+            if (canonical is null)
+            {
+                return (null, MfaErrors.FormParamFormatInvalid("code"));
             }
 
             var now = time.GetUtcNow();
-            var state = FailureBudgetStore.ReadState(user);
-            if (state.Budget.IsLocked(now))
-            {
-                // Even a right code is not judged while the user is locked; the sign-in that met the lock ends.
-                await transitions.ApplyAsync(signIn, SignInEvent.LockedOut, null, cancellationToken);
-                return (null, MfaErrors.UserLocked(state.Budget.LockSecondsRemaining(now)));
-            }
-
-            if (user.Row(SessionStore.RowKey(sessionId)) is not null)
-            {
-                // This sign-in's second factor is already committed: by this very attempt, sent again after a later
-                // write failed (finish it), or by another one (this one is too late).
-                return state.Receipt is { } receipt && receipt.SignInId == signIn.Id && CryptographicOperations.FixedTimeEquals(receipt.Proof, proof)
-                    ? await FinishAsync(signIn, user, strategy, receipt, sessions.Reissue(user, sessionId), null, cancellationToken)
-                    : (null, MfaErrors.SignInAlreadyCompleted);
-            }
-
-            if (!strategy.IsAvailable(user))
-            {
-                return (null, MfaErrors.StrategyForUserInvalid);
-            }
-
-            if (!reserved)
-            {
-                var (withTry, refusal) = await strategy.ReserveAsync(signIn, user, cancellationToken);
-                if (withTry is null)
-                {
-                    return (null, refusal);
-                }
-
-                signIn = withTry;
-                reserved = true;
-            }
-
             var outcome = strategy.Judge(new SecondFactorContext(signIn, user, now), canonical);
             switch (outcome.Result)
             {
@@ -154,30 +147,46 @@ internal sealed class SecondFactorSignIns(
 
                 case AttemptResult.Incorrect:
                     var after = state.Budget.AfterFailure(budgets.Policy, now);
-                    if (!await users.TryCommitAsync([FailureBudgetStore.Write(signIn.UserId, state, after, state.Receipt)], cancellationToken))
+                    var (failure, answer) = Failure(signIn, strategy, outcome, state, after, now);
+                    if (!await users.TryCommitAsync(failure, cancellationToken))
                     {
                         continue;
                     }
 
-                    return (null, await FailedAsync(signIn, strategy, outcome, state.Budget, after, now, cancellationToken));
+                    return (null, answer);
 
                 case AttemptResult.Verified:
                     var (sessionInsert, session) = sessions.Prepare(
                         signIn.UserId, sessionId, ["pwd", strategy.AuthenticationMethod], signIn.CreatedAt, now);
-                    var receipt = new SecondFactorReceipt(signIn.Id, proof, sessionId, now);
+                    var transition = SignInStateMachine.Apply(signIn.Status, SignInEvent.SecondFactorVerified, signIn.AbandonAt, now);
+                    if (!transition.IsAllowed)
+                    {
+                        return (null, MfaErrors.SignInExpired);
+                    }
+
+                    var receipt = new SecondFactorReceipt(signIn.Id, Proof(signIn, strategy, canonical, nonce), sessionId, now);
+                    var completed = signIn with
+                    {
+                        Status = transition.To!.Value,
+                        CreatedSessionId = sessionId,
+                        SecondFactor = outcome.Verification ?? new SecondFactorState(strategy.Strategy, "verified"),
+                    };
                     List<TableTransactionAction> actions =
                     [
                         FailureBudgetStore.Write(signIn.UserId, state, state.Budget.AfterSuccess(now), receipt),
                         .. outcome.Spend,
                         sessionInsert,
+                        SignInStore.Write(completed),
+                        .. SecurityEventLog.Outcome(signIn.UserId, now, sessionId, Succeeded(signIn, strategy, outcome, sessionId)),
                         .. sessions.CleanupActions(user),
+                        .. SignInStore.CleanupActions(user, now, signIn.Id),
                     ];
                     if (!await users.TryCommitAsync(actions, cancellationToken))
                     {
                         continue;
                     }
 
-                    return await FinishAsync(signIn, user, strategy, receipt, session, outcome, cancellationToken);
+                    return (SignInAttemptResource.From(completed, user, now) with { SessionToken = session.Token }, null);
 
                 default:
                     throw new InvalidOperationException("Unknown attempt result.");
@@ -187,9 +196,20 @@ internal sealed class SecondFactorSignIns(
         throw new StorageContentionException("second-factor attempt");
     }
 
-    /// <summary>The shared gate. Round trips: 1 (user partition query), + 1 when it persists an expiry or a lockout.</summary>
-    private async Task<((ISecondFactorStrategy Strategy, UserSnapshot User)? Admitted, MfaError? Error)> AdmitAsync(
-        SignInRecord signIn, string? strategyName, CancellationToken cancellationToken)
+    private byte[] Proof(SignInRecord signIn, ISecondFactorStrategy strategy, string canonical, byte[] nonce) =>
+        keyedHash.Compute(ReceiptPurpose, signIn.Id + "\n" + strategy.Strategy + "\n" + canonical + "\n" + Convert.ToHexString(nonce));
+
+    private static bool IsReceiptOf(SecondFactorReceipt? receipt, SignInRecord signIn, byte[] proof) =>
+        receipt is not null && receipt.SignInId == signIn.Id && receipt.SessionId == signIn.CreatedSessionId
+        && CryptographicOperations.FixedTimeEquals(receipt.Proof, proof);
+
+    /// <summary>
+    /// The shared gate, on the sign-in as it stands in the snapshot. When the user is locked, the sign-in that met the
+    /// lock ends (its state row written abandoned): (null, null) means that write met a concurrent change, and the
+    /// caller reads again. Round trips: none, or 1 for that write.
+    /// </summary>
+    private async Task<(ISecondFactorStrategy? Strategy, MfaError? Error)> AdmitAsync(
+        SignInRecord signIn, UserSnapshot user, string strategyName, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         switch (SignInStateMachine.Admit(signIn.Status, signIn.AbandonAt, now))
@@ -199,8 +219,7 @@ internal sealed class SecondFactorSignIns(
             case SignInRefusal.AlreadyCompleted:
                 return (null, MfaErrors.SignInAlreadyCompleted);
             case SignInRefusal.Expired:
-                // Recorded, so the stored status matches what readers already see.
-                await transitions.ApplyAsync(signIn, SignInEvent.Expired, null, cancellationToken);
+                // Readers see an expired sign-in as abandoned already (SignInStateMachine.Observe): nothing to write.
                 return (null, MfaErrors.SignInExpired);
             case SignInRefusal.Abandoned:
                 return (null, MfaErrors.SignInAbandoned);
@@ -208,17 +227,13 @@ internal sealed class SecondFactorSignIns(
                 throw new InvalidOperationException("Unknown refusal.");
         }
 
-        if (string.IsNullOrEmpty(strategyName))
-        {
-            return (null, MfaErrors.FormParamMissing("strategy"));
-        }
-
-        var user = await users.LoadAsync(signIn.UserId, cancellationToken);
         var budget = FailureBudgetStore.Read(user);
         if (budget.IsLocked(now))
         {
-            await transitions.ApplyAsync(signIn, SignInEvent.LockedOut, null, cancellationToken);
-            return (null, MfaErrors.UserLocked(budget.LockSecondsRemaining(now)));
+            // Even a right code is not judged while the user is locked; the sign-in that met the lock ends.
+            return await users.TryCommitAsync([SignInStore.Write(signIn with { Status = LockedOut(signIn, now) })], cancellationToken)
+                ? (null, MfaErrors.UserLocked(budget.LockSecondsRemaining(now)))
+                : (null, null);
         }
 
         if (!byName.TryGetValue(strategyName, out var strategy) || !strategy.IsAvailable(user))
@@ -226,16 +241,18 @@ internal sealed class SecondFactorSignIns(
             return (null, MfaErrors.StrategyForUserInvalid);
         }
 
-        return ((strategy, user), null);
+        return (strategy, null);
     }
 
-    /// <summary>After a committed failure: the audit trail (one batch), and when it started the lock, the sign-in's end.</summary>
-    private async Task<MfaError> FailedAsync(
-        SignInRecord signIn, ISecondFactorStrategy strategy, AttemptOutcome outcome, FailureBudget before, FailureBudget after, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// A judged wrong code's transaction: the budget (If-Match), the strategy's spent try on the sign-in, the sign-in
+    /// abandoned when this failure starts the lock, and the events; and the answer to give once it committed.
+    /// </summary>
+    private (IReadOnlyList<TableTransactionAction> Actions, MfaError Answer) Failure(
+        SignInRecord signIn, ISecondFactorStrategy strategy, AttemptOutcome outcome, UserState state, FailureBudget after, DateTimeOffset now)
     {
         var remaining = after.AttemptsRemaining(budgets.Policy, now);
-        var startedLock = !before.IsLocked(now) && after.IsLocked(now);
+        var locks = !state.Budget.IsLocked(now) && after.IsLocked(now);
         List<(string, IReadOnlyDictionary<string, string>?)> records =
         [
             (SecurityEventTypes.SecondFactorFailed, new Dictionary<string, string>
@@ -245,7 +262,7 @@ internal sealed class SecondFactorSignIns(
                 ["attempts_remaining"] = remaining.ToString(CultureInfo.InvariantCulture),
             }),
         ];
-        if (startedLock)
+        if (locks)
         {
             records.Add((SecurityEventTypes.UserLocked, new Dictionary<string, string>
             {
@@ -254,59 +271,50 @@ internal sealed class SecondFactorSignIns(
             }));
         }
 
-        await events.RecordOutcomeAsync(signIn.UserId, now, Ids.New("evt"), records, cancellationToken);
+        List<TableTransactionAction> actions =
+        [
+            FailureBudgetStore.Write(signIn.UserId, state, after, state.Receipt),
+            .. SecurityEventLog.Outcome(signIn.UserId, now, Ids.New("evt"), records),
+        ];
+        var next = signIn with
+        {
+            Status = after.IsLocked(now) ? LockedOut(signIn, now) : signIn.Status,
+            SecondFactor = outcome.Verification ?? signIn.SecondFactor,
+        };
+        if (next != signIn)
+        {
+            actions.Add(SignInStore.Write(next));
+        }
+
         if (after.IsLocked(now))
         {
-            await transitions.ApplyAsync(signIn, SignInEvent.LockedOut, null, cancellationToken);
-            return MfaErrors.UserLocked(after.LockSecondsRemaining(now));
+            return (actions, MfaErrors.UserLocked(after.LockSecondsRemaining(now)));
         }
 
         // form_code_incorrect (the TOTP feature's catalog entry) unless the strategy has its own, with what is left of the budget.
         var error = outcome.Error ?? MfaErrors.FormCodeIncorrect;
-        return error with { Meta = (error.Meta ?? new ErrorMeta()) with { AttemptsRemaining = remaining } };
+        return (actions, error with { Meta = (error.Meta ?? new ErrorMeta()) with { AttemptsRemaining = remaining } });
     }
 
-    /// <summary>
-    /// After a committed success (or its receipt): the audit trail (idempotent on the receipt), then the sign-in's
-    /// completion, If-Match (re-read on a conflict). Only the request whose write completes the sign-in gets the token.
-    /// </summary>
-    private async Task<(SignInAttemptResource? SignIn, MfaError? Error)> FinishAsync(
-        SignInRecord signIn, UserSnapshot user, ISecondFactorStrategy strategy, SecondFactorReceipt receipt, CreatedSession? session,
-        AttemptOutcome? outcome, CancellationToken cancellationToken)
-    {
-        if (session is null)
-        {
-            // The receipt's session has run out (its token would already be expired): the sign-in cannot finish now.
-            return (null, MfaErrors.SignInExpired);
-        }
+    /// <summary>The status of a waiting sign-in that met the lock (the state machine's <see cref="SignInEvent.LockedOut"/>).</summary>
+    private static SignInStatus LockedOut(SignInRecord signIn, DateTimeOffset now) =>
+        SignInStateMachine.Apply(signIn.Status, SignInEvent.LockedOut, signIn.AbandonAt, now).To ?? signIn.Status;
 
-        var data = new Dictionary<string, string>(outcome?.EventData ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+    private static List<(string, IReadOnlyDictionary<string, string>?)> Succeeded(
+        SignInRecord signIn, ISecondFactorStrategy strategy, AttemptOutcome outcome, string sessionId)
+    {
+        var data = new Dictionary<string, string>(outcome.EventData ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             ["strategy"] = strategy.Strategy,
             ["sign_in_id"] = signIn.Id,
-            ["session_id"] = session.SessionId,
+            ["session_id"] = sessionId,
         };
         List<(string, IReadOnlyDictionary<string, string>?)> records = [(SecurityEventTypes.SecondFactorSucceeded, data)];
-        if (outcome?.AlsoRecord is { } alsoRecord)
+        if (outcome.AlsoRecord is { } alsoRecord)
         {
             records.Add((alsoRecord, data));
         }
 
-        await events.RecordOutcomeAsync(signIn.UserId, receipt.At, receipt.SessionId, records, cancellationToken);
-        var (completed, refusal) = await transitions.ApplyAsync(signIn, SignInEvent.SecondFactorVerified, s => s with
-        {
-            CreatedSessionId = session.SessionId,
-            SecondFactor = s.SecondFactor is { } verification && verification.Strategy == strategy.Strategy
-                ? verification with { Status = "verified", CodeHash = null }
-                : new SecondFactorState(strategy.Strategy, "verified"),
-        }, cancellationToken);
-
-        return refusal switch
-        {
-            SignInRefusal.None => (SignInAttemptResource.From(completed, user, time.GetUtcNow()) with { SessionToken = session.Token }, null),
-            SignInRefusal.AlreadyCompleted => (null, MfaErrors.SignInAlreadyCompleted),
-            SignInRefusal.Expired => (null, MfaErrors.SignInExpired),
-            _ => (null, MfaErrors.SignInAbandoned),
-        };
+        return records;
     }
 }

@@ -27,11 +27,11 @@ internal static class MfaWorker
     {
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
-        // The SDK's source-generated metadata provider and executor. Its auto-startup registers them through the entry
-        // assembly's attributes; a worker built inside another process (the tests') has another entry assembly, so
-        // they are registered here as well: the same code path wherever the worker runs.
+        // The SDK's source-generated metadata provider. Its auto-startup registers it through the entry assembly's
+        // attributes; a worker built inside another process (the tests') has another entry assembly, so it is
+        // registered here as well: the same code path wherever the worker runs. The functions run on the worker's own
+        // singleton executor (the csproj turns the generated one off: FunctionsEnableExecutorSourceGen).
         builder.Services.AddSingleton<Microsoft.Azure.Functions.Worker.Core.FunctionMetadata.IFunctionMetadataProvider, GeneratedFunctionMetadataProvider>();
-        builder.Services.AddSingleton<Microsoft.Azure.Functions.Worker.Invocation.IFunctionExecutor, DirectFunctionExecutor>();
         // Per-request framework chatter stays out of the log; our own events and warnings stay in.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Azure.Functions.Worker", LogLevel.Warning);

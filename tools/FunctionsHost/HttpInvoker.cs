@@ -50,7 +50,7 @@ internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder 
         request.TriggerMetadata["Headers"] = new TypedData { Json = Json(context.Request.Headers.Select(h => (h.Key, h.Value.ToString()))) };
 
         // Forwarding starts before the invocation is sent, as in the Azure host, so the worker finds both.
-        var forwarding = forwarder.SendAsync(context, worker.ToString(), client, config).AsTask();
+        var forwarding = ForwardAsync(context, function, worker);
         StreamingMessage? response = null;
         try
         {
@@ -64,12 +64,7 @@ internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder 
         {
         }
 
-        var forwarded = await forwarding;
-        if (forwarded != ForwarderError.None)
-        {
-            LogForwardingFailed(function.Name, forwarded.ToString());
-        }
-
+        await forwarding;
         var result = response?.InvocationResponse.Result;
         if (result is not { Status: StatusResult.Types.Status.Success })
         {
@@ -79,6 +74,25 @@ internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder 
                 context.Response.Clear();
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             }
+        }
+    }
+
+    /// <summary>
+    /// Forwards the request and, once the worker's whole response has been copied, completes it to the client: the
+    /// worker sends its <c>InvocationResponse</c> only after it finished writing, and the client need not wait for that
+    /// message as well (about 0.5 ms a request, measured with bench/overhead.mjs). A response that did not start is
+    /// left open, so the host can still answer 500 when the invocation failed.
+    /// </summary>
+    private async Task ForwardAsync(HttpContext context, LoadedFunction function, Uri worker)
+    {
+        var forwarded = await forwarder.SendAsync(context, worker.ToString(), client, config);
+        if (forwarded != ForwarderError.None)
+        {
+            LogForwardingFailed(function.Name, forwarded.ToString());
+        }
+        else if (context.Response.HasStarted)
+        {
+            await context.Response.CompleteAsync();
         }
     }
 

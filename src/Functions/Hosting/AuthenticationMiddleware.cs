@@ -8,8 +8,9 @@ namespace FunctionsMfa.Functions.Hosting;
 
 /// <summary>
 /// Admits the caller a function declares (<see cref="CalledByAttribute"/>) once, before it runs: the backend's secret
-/// key; a sign-in's client token (the sign-in, read to check it, is handed to the function: <c>request.SignIn()</c>;
-/// an unknown sign-in and a wrong token are the same 404); or the session token of a live session. For a session, the user's partition is read here (its session row is
+/// key; a sign-in's client token (the sign-in, read to check it, is handed to the function: <c>request.SignIn()</c>,
+/// with its user's partition read alongside: <c>request.SignInUser()</c>; an unknown sign-in and a wrong token are the
+/// same 404); or the session token of a live session. For a session, the user's partition is read here (its session row is
 /// in it) and handed to the function as <see cref="SessionPrincipal.User"/>: every <c>/v1/me</c> function needs that
 /// read anyway, so checking the session costs no extra round trip.
 /// </summary>

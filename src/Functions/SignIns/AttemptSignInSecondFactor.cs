@@ -19,7 +19,7 @@ internal sealed class AttemptSignInSecondFactor(SecondFactorSignIns secondFactor
 
         var form = request.Form();
 
-        var (resource, error) = await secondFactors.AttemptAsync(signIn, form.Get("strategy"), form.Get("code"), cancellationToken);
+        var (resource, error) = await secondFactors.AttemptAsync(signIn, request.SignInUser(), form.Get("strategy"), form.Get("code"), cancellationToken);
         return resource is null ? error!.Result() : TypedResults.Ok(resource);
     }
 }

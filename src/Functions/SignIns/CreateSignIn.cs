@@ -46,7 +46,7 @@ internal sealed class CreateSignIn(
         var labelWrite = UserStore.LabelWrite(user, label);
 
         var now = time.GetUtcNow();
-        var (token, tokenHash) = clientTokens.Create();
+        var (token, tokenHash) = clientTokens.Create(userId);
         var signIn = new SignInRecord
         {
             Id = Ids.New("sia"),

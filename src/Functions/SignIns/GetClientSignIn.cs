@@ -2,7 +2,7 @@ using FunctionsMfa.Functions.Users;
 
 namespace FunctionsMfa.Functions.SignIns;
 
-/// <summary>Clerk's <c>SignIn</c> as the SPA reads it: status and <c>supported_second_factors</c>. Round trips: 1 (the sign-in's creation row) + 1 (the user's partition, with its state row).</summary>
+/// <summary>Clerk's <c>SignIn</c> as the SPA reads it: status and <c>supported_second_factors</c>. Round trips: 1 (the sign-in's creation row) + 1 (the user's partition, with its state row; read in parallel).</summary>
 [CalledBy(Caller.Client)]
 internal sealed class GetClientSignIn(UserStore users, TimeProvider time)
 {
@@ -12,7 +12,7 @@ internal sealed class GetClientSignIn(UserStore users, TimeProvider time)
     {
         var signIn = request.SignIn();
 
-        var user = await users.LoadAsync(signIn.UserId, cancellationToken);
+        var user = request.SignInUser() ?? await users.LoadAsync(signIn.UserId, cancellationToken);
         return TypedResults.Ok(SignInAttemptResource.From(SignInStore.Current(signIn, user), user, time.GetUtcNow()));
     }
 }

@@ -18,7 +18,7 @@ internal sealed class PrepareSignInSecondFactor(SecondFactorSignIns secondFactor
 
         var form = request.Form();
 
-        var (resource, error) = await secondFactors.PrepareAsync(signIn, form, cancellationToken);
+        var (resource, error) = await secondFactors.PrepareAsync(signIn, request.SignInUser(), form, cancellationToken);
         return resource is null ? error!.Result() : TypedResults.Ok(resource);
     }
 }

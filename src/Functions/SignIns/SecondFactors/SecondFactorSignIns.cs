@@ -32,10 +32,11 @@ internal sealed class SecondFactorSignIns(
         strategies.ToDictionary(s => s.Strategy, StringComparer.Ordinal);
 
     /// <summary>
-    /// Round trips: 1 (user partition), + what the strategy does, + 1 (the transaction of its verification, when it
+    /// Round trips: 1 (user partition; none when <paramref name="read"/> came with the sign-in), + what the strategy does, + 1 (the transaction of its verification, when it
     /// has one: the sign-in's state row and the strategy's own writes), then what the strategy sends.
     /// </summary>
-    public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> PrepareAsync(SignInRecord created, RequestForm form, CancellationToken cancellationToken)
+    public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> PrepareAsync(
+        SignInRecord created, UserSnapshot? read, RequestForm form, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(form);
         if (string.IsNullOrEmpty(form.Get("strategy")))
@@ -43,7 +44,7 @@ internal sealed class SecondFactorSignIns(
             return (null, MfaErrors.FormParamMissing("strategy"));
         }
 
-        var user = await users.LoadAsync(created.UserId, cancellationToken);
+        var user = read ?? await users.LoadAsync(created.UserId, cancellationToken);
         var signIn = SignInStore.Current(created, user);
         var (strategy, error) = await AdmitAsync(signIn, user, form.Get("strategy")!, cancellationToken);
         if (strategy is null)
@@ -87,10 +88,10 @@ internal sealed class SecondFactorSignIns(
     /// code's number of tries per verification), a lock committed first refuses every later success, and a code is
     /// spent exactly when its sign-in completes. If the answer to that commit is lost and the SDK sends it again, the
     /// request finds its own receipt and answers the committed session instead of judging a code that is now used.
-    /// Round trips, uncontended: 1 (user partition) + 1 (the transaction).
+    /// Round trips, uncontended: 1 (user partition; none when <paramref name="read"/> came with the sign-in) + 1 (the transaction).
     /// </summary>
     public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> AttemptAsync(
-        SignInRecord created, string? strategyName, string? code, CancellationToken cancellationToken)
+        SignInRecord created, UserSnapshot? read, string? strategyName, string? code, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(created);
         if (string.IsNullOrEmpty(strategyName))
@@ -109,7 +110,8 @@ internal sealed class SecondFactorSignIns(
         var nonce = RandomNumberGenerator.GetBytes(16);
         for (var round = 0; round < Contention.MaxRounds; round++)
         {
-            var user = await users.LoadAsync(created.UserId, cancellationToken);
+            // The partition read with the sign-in (when the client token named its user) serves the first round.
+            var user = round == 0 && read is not null ? read : await users.LoadAsync(created.UserId, cancellationToken);
             var signIn = SignInStore.Current(created, user);
             var state = FailureBudgetStore.ReadState(user);
             var known = byName.GetValueOrDefault(strategyName);

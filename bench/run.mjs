@@ -166,6 +166,8 @@ function serviceEnv(storage) {
     ...keys,
   };
   if (process.env.DOTNET_ROOT) env.DOTNET_ROOT = process.env.DOTNET_ROOT;
+  // BENCH_SERVICE_ENV=NAME=value,NAME=value: more environment for the service only (to compare runtime settings).
+  for (const kv of (process.env.BENCH_SERVICE_ENV ?? '').split(',').filter(Boolean)) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   return env;
 }
 
@@ -404,6 +406,19 @@ function startFloor(storage, recipeFile) {
   };
 }
 
+// ---- CPU seconds (user + system) a process tree has used so far, from /proc/<pid>/stat (clock ticks, 100 Hz). ----
+function cpuSeconds(root) {
+  let ticks = 0;
+  for (const p of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* exited */ }
+  }
+  return ticks / 100;
+}
+
 // ---- Peak memory: VmHWM of the service's process tree (the host and its worker, once there are two). ----
 function processTree(root) {
   const children = new Map();
@@ -520,13 +535,20 @@ try {
     // A discarded warm-up at the level's concurrency: the new process's JIT and connection pools.
     await runBounded({ concurrency, budget: cfg.levelWarmup, seconds: cfg.levelSeconds, task: signIn });
     attempts.length = 0;
+    const cpu0 = { azurite: cpuSeconds(levelAzurite.pid), service: cpuSeconds(levelService.child.pid), load: process.cpuUsage() };
     const result = await runBounded({ concurrency, budget: cfg.budget, seconds: cfg.levelSeconds, task: signIn });
+    const loadCpu = process.cpuUsage(cpu0.load);
+    const cpu = {
+      azurite: cpuSeconds(levelAzurite.pid) - cpu0.azurite,
+      service: cpuSeconds(levelService.child.pid) - cpu0.service,
+      load: (loadCpu.user + loadCpu.system) / 1e6,
+    };
     const errorKinds = {};
     for (const e of result.errors) errorKinds[e] = (errorKinds[e] ?? 0) + 1;
     report.levels.push({
       concurrency, completed: result.completed, errors: result.errors.length, errorKinds, elapsed: result.elapsed,
       throughput: result.completed / result.elapsed, p50: percentile(result.latencies, 0.5), p99: percentile(result.latencies, 0.99),
-      attemptP50: percentile(attempts, 0.5), attemptP99: percentile(attempts, 0.99),
+      attemptP50: percentile(attempts, 0.5), attemptP99: percentile(attempts, 0.99), cpu,
     });
     log(`  c=${concurrency}: ${result.completed} sign-ins in ${result.elapsed.toFixed(1)} s, ${result.errors.length} errors`);
     if (result.errors.length) {
@@ -592,6 +614,12 @@ const recipeTable = ['| operation | round trips, in order (from Azurite\'s log; 
 for (const o of report.ops) recipeTable.push(`| ${o.name} | ${o.recipe} |`);
 
 const levelTable = ['| concurrency | sign-ins | seconds | sign-ins/s | errors | sign-in p50 ms | p99 ms | attempt p50 ms | attempt p99 ms |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+const cpuTable = ['| concurrency | Azurite CPU ms / sign-in | Azurite busy (% of one core) | service CPU ms / sign-in (host + worker) | load generator CPU ms / sign-in | all three, % of the machine |', '|---:|---:|---:|---:|---:|---:|'];
+for (const l of report.levels) {
+  const per = (s) => f2((s * 1000) / l.completed);
+  const busy = (s) => ((100 * s) / l.elapsed).toFixed(0);
+  cpuTable.push(`| ${l.concurrency} | ${per(l.cpu.azurite)} | ${busy(l.cpu.azurite)} % | ${per(l.cpu.service)} | ${per(l.cpu.load)} | ${((100 * (l.cpu.azurite + l.cpu.service + l.cpu.load)) / (l.elapsed * os.cpus().length)).toFixed(0)} % |`);
+}
 for (const l of report.levels) {
   const kinds = Object.entries(l.errorKinds).map(([k, c]) => `${c}× ${k}`).join('; ');
   levelTable.push(`| ${l.concurrency} | ${l.completed} | ${l.elapsed.toFixed(1)} | **${f1(l.throughput)}** | ${l.errors}${kinds ? ` (${kinds})` : ''} | ${f1(l.p50)} | ${f1(l.p99)} | ${f1(l.attemptP50)} | ${f1(l.attemptP99)} |`);
@@ -652,6 +680,9 @@ const md = [
   'its concurrency: Azurite answers a partition query by scanning the whole table (LokiJS `where`), so on one shared',
   'Azurite each level would be slower than the one before merely because the tables had grown.', '',
   ...levelTable, '',
+  'Where the time goes, from `/proc/<pid>/stat` over each level\'s measured sign-ins: Azurite is one Node.js thread,',
+  'so at "Azurite busy" near 100 % it is the bottleneck of this rig, whatever the service does.', '',
+  ...cpuTable, '',
   plotted ? `![latency and throughput against concurrency](${path.relative(path.dirname(out), png)})` : '(gnuplot failed: no plot)', '',
   '## Start-up: exec → first 200', '',
   `${cfg.runs} runs each after one discarded run each, alternating; the clock starts at exec and stops at the first 200 of a raw`,
@@ -680,6 +711,9 @@ const md = [
   '  so that one number gets its two codes in one iteration. The host\'s queue polling is not an operation\'s request and',
   '  is not counted; an enqueue is (the `+ 1 enqueue` of the targets).',
   '- Lockout and SMS limits do not trip: one wrong code per user, followed by a success that resets the budget.',
+  '- The floor sends an operation\'s requests one after another. The client routes (`attempt_second_factor`,',
+  '  `prepare_second_factor`) send their first two at once (the sign-in\'s creation row and the user\'s partition, named',
+  '  by the client token; docs/sign-ins.md), so their p50 can sit closer to the floor than their request count suggests.',
   '- Azurite runs on the same CPUs as the service and the load generator, so at c=16 and c=64 all three compete.',
   `- Load average at the end of the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work shares the machine).`,
   '- The c=16 target is 1.5 × 74 sign-ins/s, the figure issue 11 quotes for the app before it; only a run like this one',
@@ -687,6 +721,6 @@ const md = [
   '',
 ].join('\n');
 writeFileSync(out, md);
-console.log(['', `service: ${serveLabel}`, '', ...summary, '', ...opsTable, '', ...levelTable, '',
+console.log(['', `service: ${serveLabel}`, '', ...summary, '', ...opsTable, '', ...levelTable, '', ...cpuTable, '',
   `start-up median: FunctionsMfa ${f1(s.app.median)} ms, HelloWorker ${f1(s.hello.median)} ms; peak memory ${(memTotal / 1024).toFixed(1)} MiB`, '',
   `wrote ${out}${plotted ? ` and ${png}` : ''}`].join('\n'));

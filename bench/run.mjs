@@ -29,7 +29,7 @@ const cfg = {
   n: num('BENCH_N', 150, 4),
   warmup: quick ? 2 : 20,
   budget: num('BENCH_BUDGET', 300, 12),
-  levelWarmup: quick ? 4 : 40,
+  levelWarmup: num('BENCH_LEVEL_WARMUP', 40, 4),
   levelSeconds: num('BENCH_LEVEL_SECONDS', 20, 10),
   levels: [1, 16, 64],
   pbkdf2: 1000,

@@ -48,7 +48,7 @@ internal sealed class AttemptPhoneNumberVerification(
         return await Storage.Contention.RetryAsync<Results<Ok<PhoneNumberResource>, ErrorResult>>("phone number", async attempt =>
         {
             var user = attempt == 0 ? session.User : await users.LoadAsync(session.UserId, cancellationToken);
-            if (!PhoneNumberRecord.IsWellFormedId(id) || PhoneNumberStore.Find(user, id) is not { } phone)
+            if (PhoneNumberStore.Find(user, id) is not { } phone)
             {
                 return MfaErrors.ResourceNotFound.Result();
             }

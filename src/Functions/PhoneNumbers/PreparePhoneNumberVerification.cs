@@ -40,7 +40,7 @@ internal sealed class PreparePhoneNumberVerification(
 
         var policy = options.Value.CodePolicy;
         var user = session.User;
-        if (!PhoneNumberRecord.IsWellFormedId(id) || PhoneNumberStore.Find(user, id) is not { } phone)
+        if (PhoneNumberStore.Find(user, id) is not { } phone)
         {
             return MfaErrors.ResourceNotFound.Result();
         }

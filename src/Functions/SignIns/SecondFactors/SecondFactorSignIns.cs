@@ -108,15 +108,15 @@ internal sealed class SecondFactorSignIns(
         // This request's own: a receipt matches only the request that committed it (its answer lost, the SDK sent it
         // again), never another request with the same code, so exactly one request completes a sign-in.
         var nonce = RandomNumberGenerator.GetBytes(16);
+        var canonical = byName.GetValueOrDefault(strategyName)?.Canonicalize(code);
+        var proof = canonical is null ? null : keyedHash.Compute(ReceiptPurpose, created.Id + "\n" + strategyName + "\n" + canonical + "\n" + Convert.ToHexString(nonce));
         for (var round = 0; round < Contention.MaxRounds; round++)
         {
             // The partition read with the sign-in (when the client token named its user) serves the first round.
             var user = round == 0 && read is not null ? read : await users.LoadAsync(created.UserId, cancellationToken);
             var signIn = SignInStore.Current(created, user);
             var state = FailureBudgetStore.ReadState(user);
-            var known = byName.GetValueOrDefault(strategyName);
-            var canonical = known?.Canonicalize(code);
-            if (signIn.Status == SignInStatus.Complete && known is not null && canonical is not null && IsReceiptOf(state.Receipt, signIn, Proof(signIn, known, canonical, nonce)))
+            if (signIn.Status == SignInStatus.Complete && proof is not null && IsReceiptOf(state.Receipt, signIn, proof))
             {
                 // This very attempt committed before and its answer was lost: answer the committed session again.
                 return sessions.Reissue(user, sessionId) is { } reissued
@@ -135,7 +135,7 @@ internal sealed class SecondFactorSignIns(
                 return (null, error);
             }
 
-            if (canonical is null)
+            if (canonical is null || proof is null)
             {
                 return (null, MfaErrors.FormParamFormatInvalid("code"));
             }
@@ -166,7 +166,7 @@ internal sealed class SecondFactorSignIns(
                         return (null, MfaErrors.SignInExpired);
                     }
 
-                    var receipt = new SecondFactorReceipt(signIn.Id, Proof(signIn, strategy, canonical, nonce), sessionId, now);
+                    var receipt = new SecondFactorReceipt(signIn.Id, proof, sessionId, now);
                     var completed = signIn with
                     {
                         Status = transition.To!.Value,
@@ -197,9 +197,6 @@ internal sealed class SecondFactorSignIns(
 
         throw new StorageContentionException("second-factor attempt");
     }
-
-    private byte[] Proof(SignInRecord signIn, ISecondFactorStrategy strategy, string canonical, byte[] nonce) =>
-        keyedHash.Compute(ReceiptPurpose, signIn.Id + "\n" + strategy.Strategy + "\n" + canonical + "\n" + Convert.ToHexString(nonce));
 
     private static bool IsReceiptOf(SecondFactorReceipt? receipt, SignInRecord signIn, byte[] proof) =>
         receipt is not null && receipt.SignInId == signIn.Id && receipt.SessionId == signIn.CreatedSessionId

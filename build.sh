@@ -93,7 +93,7 @@ start_azurite() {
     return 0
   fi
   log "starting Azurite (data in .data/azurite, log in .data/azurite.log)"
-  node node_modules/azurite/dist/src/azurite.js --silent --location .data/azurite --skipApiVersionCheck --loose \
+  node node_modules/azurite/dist/src/azurite.js --silent --disableTelemetry --location .data/azurite --skipApiVersionCheck --loose \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >.data/azurite.log 2>&1 &
   AZURITE_PID=$!
   for _ in $(seq 1 100); do port_open 10002 && port_open 10001 && break; sleep 0.1; done

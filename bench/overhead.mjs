@@ -89,7 +89,7 @@ const accountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6
 const azuriteScript = path.join(here, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
 if (!existsSync(azuriteScript)) throw new Error(`${azuriteScript} is missing: run npm ci`);
 const [blob, queue, table] = [await freePort(), await freePort(), await freePort()];
-const azurite = startGroup(process.execPath, [azuriteScript, '--silent', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose',
+const azurite = startGroup(process.execPath, [azuriteScript, '--silent', '--disableTelemetry', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose',
   '--blobHost', '127.0.0.1', '--blobPort', blob, '--queueHost', '127.0.0.1', '--queuePort', queue,
   '--tableHost', '127.0.0.1', '--tablePort', table].map(String), process.env);
 for (let i = 0; i < 300 && !(await listening(table) && await listening(queue)); i++) await sleep(100);

@@ -108,10 +108,21 @@ async function startAzurite(debugFile) {
   const script = path.join(repo, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm ci (bench/bench.sh does).`);
   const [blob, queue, table] = [await freePort(), await freePort(), await freePort()];
-  const args = [script, '--silent', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose',
+  const args = [script, '--silent', '--disableTelemetry', '--inMemoryPersistence', '--skipApiVersionCheck', '--loose',
     '--blobHost', '127.0.0.1', '--blobPort', blob, '--queueHost', '127.0.0.1', '--queuePort', queue,
     '--tableHost', '127.0.0.1', '--tablePort', table, ...(debugFile ? ['--debug', debugFile] : [])].map(String);
-  const { child, stop } = startGroup(process.execPath, args, process.env);
+  // BENCH_AZURITE_NODE_ARGS: node options for the Azurites (e.g. --cpu-prof --cpu-prof-dir=DIR, to see where its time
+  // goes); a profile is written when Azurite exits, so it is then stopped by SIGTERM first.
+  const nodeArgs = (process.env.BENCH_AZURITE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const { child, stop: kill } = startGroup(process.execPath, [...nodeArgs, ...args], process.env);
+  const stop = async () => {
+    if (nodeArgs.length && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+    }
+    await kill();
+  };
   for (let i = 0; i < 300 && !(await listening(table) && await listening(queue)); i++) await sleep(100);
   if (!(await listening(table))) throw new Error('Azurite did not start');
   const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';

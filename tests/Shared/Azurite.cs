@@ -99,7 +99,7 @@ public sealed class Azurite : IDisposable
         {
             ArgumentList =
             {
-                script, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                script, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
                 "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(), "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
                 "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
             },

@@ -380,13 +380,13 @@ async function countStorageRequests() {
 }
 
 // The floor's recipe: the observed round trips; a query reads a partition of the size the operation's user has
-// (1 row before enrolment, 14 after: TOTP row, 10 backup codes, state, sessions).
+// (1 row before enrolment, 6 after: the TOTP row, the backup-code set, the budget, sessions, a sign-in's state).
 function recipes(kinds) {
   const fresh = new Set(['POST /v1/sign_ins (no factor)', 'POST /v1/me/totp']);
   return {
     ops: OPS.filter((name) => kinds[name]).map((name) => ({
       name,
-      steps: kinds[name].map((s) => ({ ...s, rows: s.kind === 'query' ? (fresh.has(name) ? 1 : 14) : undefined, bytes: s.bytes || 300 })),
+      steps: kinds[name].map((s) => ({ ...s, rows: s.kind === 'query' ? (fresh.has(name) ? 1 : 6) : undefined, bytes: s.bytes || 300 })),
     })),
   };
 }
@@ -679,7 +679,7 @@ const md = [
   '`tests/FunctionsMfa.Tests/Security/StorageRoundTripTests.cs` (⚠ where they differ). The app also counts them itself',
   '(`mfa.storage.requests`), but exports that only to Application Insights.', '',
   '### The floor\'s recipes', '', ...recipeTable, '',
-  'A query reads a partition of 1 row for a user without factors and of 14 rows (about a user\'s partition after',
+  'A query reads a partition of 1 row for a user without factors and of 6 rows (about a user\'s partition after',
   'enrolment) otherwise; an update or delete hits a row created, with its ETag, before the clock starts. The floor\'s rows',
   'are in the app\'s own tables (partition keys `benchfloor_…`, deleted after each recipe, off the clock), because Azurite',
   'scans the whole table for a partition query: a floor on a small table of its own would be too low.', '',

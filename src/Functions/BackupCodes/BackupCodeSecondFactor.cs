@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure.Data.Tables;
 using FunctionsMfa.Domain.BackupCodes;
 using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.SignIns.SecondFactors;
@@ -22,19 +21,18 @@ internal sealed class BackupCodeSecondFactor(BackupCodeStore store) : ISecondFac
 
     public string? Canonicalize(string code) => BackupCodeFormat.Normalize(code);
 
-    /// <summary>No I/O: the code's row came with the user's partition (found in O(1) by its keyed row key); a right code's row is deleted If-Match in the attempt's transaction.</summary>
+    /// <summary>No I/O: the set came with the user's partition (the code found in O(1) by its keyed name); a right code is spent by rewriting the set without it, If-Match, in the attempt's transaction.</summary>
     public AttemptOutcome Judge(SecondFactorContext context, string canonicalCode)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (store.Find(context.User, canonicalCode) is not { } row)
+        if (store.TrySpend(context.User, canonicalCode) is not { } spent)
         {
             return AttemptOutcome.Incorrect();
         }
 
-        var remaining = Math.Max(0, context.User.RowsWithPrefix(UserRows.BackupCodePrefix).Count() - 1);
         return AttemptOutcome.Verified(
-            [new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)],
-            new Dictionary<string, string> { ["remaining"] = remaining.ToString(CultureInfo.InvariantCulture) }) with
+            [spent.Spend],
+            new Dictionary<string, string> { ["remaining"] = spent.Remaining.ToString(CultureInfo.InvariantCulture) }) with
         {
             AlsoRecord = SecurityEventTypes.BackupCodeUsed,
         };

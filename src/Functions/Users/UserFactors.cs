@@ -17,7 +17,7 @@ internal sealed record UserFactors(bool TotpEnabled, int BackupCodesRemaining, I
     {
         ArgumentNullException.ThrowIfNull(user);
         var totpEnabled = user.Row(UserRows.Totp)?.GetBoolean("Verified") == true;
-        var backupCodes = user.RowsWithPrefix(UserRows.BackupCodePrefix).Count();
+        var backupCodes = BackupCodes.BackupCodeStore.Remaining(user);
         var phones = user.Phones
             .Where(phone => phone.Verified && phone.ReservedForSecondFactor)
             .OrderByDescending(phone => phone.DefaultSecondFactor)

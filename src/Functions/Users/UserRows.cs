@@ -15,10 +15,10 @@ internal static class UserRows
     /// <summary>The TOTP secret, sealed, with its last accepted step.</summary>
     public const string Totp = "totp";
 
-    /// <summary>The backup-code set's header (id, timestamps).</summary>
+    /// <summary>The backup-code set: its header and one property per unused code (<see cref="BackupCodes.BackupCodeStore"/>).</summary>
     public const string BackupCodeSet = "bcset";
 
-    /// <summary>One row per unused backup code: <c>bc_{keyed lookup hash}</c>.</summary>
+    /// <summary>The properties of <see cref="BackupCodeSet"/> that hold an unused code: <c>bc_{keyed lookup hash}</c>.</summary>
     public const string BackupCodePrefix = "bc_";
 
     /// <summary>One row per phone number: <c>phone_{idn_…}</c>.</summary>

@@ -68,8 +68,8 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
         Assert.Empty(old.Intersect(fresh));
 
         var rows = await UserRowsAsync(userId);
-        Assert.Equal(10, rows.Count(r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal)));
-        Assert.Single(rows, r => r.RowKey == "bcset");
+        Assert.Equal(10, CodesIn(Assert.Single(rows, r => r.RowKey == "bcset")));
+        Assert.DoesNotContain(rows, r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal));
 
         var signIn = await app.StartSignInAsync(userId);
         await (await app.AttemptAsync(signIn, "backup_code", old[0])).ErrorAsync(422, "form_code_incorrect");
@@ -130,8 +130,28 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
             var statuses = responses.Select(r => (int)r.StatusCode).ToList();
             Assert.True(statuses.Count(s => s == 200) == 1, $"round {round}: {string.Join(",", statuses)}");
             Assert.All(statuses.Where(s => s != 200), s => Assert.True(s is 422 or 403, $"round {round}: {s}"));
-            var rows = await UserRowsAsync(userId);
-            Assert.Equal(9, rows.Count(r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal)));
+            Assert.Equal(9, CodesIn(await SetAsync(userId)));
+        }
+    }
+
+    [Fact]
+    public async Task Two_codes_redeemed_at_the_same_instant_both_succeed_and_both_are_spent()
+    {
+        // The codes share one row: the second redemption's If-Match loses to the first, and it is judged again on a
+        // fresh read rather than refused. Ten rounds, each of two sign-ins released together.
+        for (var round = 0; round < 10; round++)
+        {
+            var userId = Wire.NewUserId();
+            var codes = await app.UserWithBackupCodesAsync(userId);
+            var signIns = await Task.WhenAll(app.StartSignInAsync(userId), app.StartSignInAsync(userId));
+
+            var responses = await Task.WhenAll(app.AttemptAsync(signIns[0], "backup_code", codes[1]), app.AttemptAsync(signIns[1], "backup_code", codes[2]));
+
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            Assert.Equal(8, CodesIn(await SetAsync(userId)));
+            var later = await app.StartSignInAsync(userId);
+            await (await app.AttemptAsync(later, "backup_code", codes[2])).ErrorAsync(422, "form_code_incorrect");
+            Assert.Equal(HttpStatusCode.OK, (await app.AttemptAsync(later, "backup_code", codes[3])).StatusCode);
         }
     }
 
@@ -153,29 +173,27 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
         var sets = Enumerable.Range(0, 5).Select(_ => issuer.PrepareIfNone(snapshot)!).ToList();
         var results = await Task.WhenAll(sets.Select(set => users.TryCommitAsync(set.Actions, CancellationToken.None)));
         Assert.Single(results, r => r);
-        Assert.Equal(10, (await UserRowsAsync(racers)).Count(r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal)));
+        Assert.Equal(10, CodesIn(await SetAsync(racers)));
     }
 
     [Fact]
-    public async Task The_stored_codes_are_salted_slow_hashes_under_keyed_row_keys_never_the_codes()
+    public async Task The_stored_codes_are_salted_slow_hashes_under_keyed_names_never_the_codes()
     {
         var userId = Wire.NewUserId();
         var codes = await app.UserWithBackupCodesAsync(userId);
-        var rows = (await UserRowsAsync(userId)).Where(r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal)).ToList();
+        var set = await SetAsync(userId);
+        var names = set.Keys.Where(k => k.StartsWith("bc_", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(10, rows.Count);
-        Assert.All(rows, row =>
+        // One property per code, named by the keyed lookup hash, holding 16 bytes of salt and a 32-byte PBKDF2 hash.
+        Assert.Equal(10, names.Count);
+        Assert.All(names, name =>
         {
-            Assert.Matches("^bc_[0-9a-f]{64}$", row.RowKey);
-            Assert.Equal(16, row.GetBinary("Salt")!.Length);
-            Assert.Equal(32, row.GetBinary("Hash")!.Length);
-            Assert.True(row.GetInt32("Iterations") >= 1000);
+            Assert.Matches("^bc_[0-9a-f]{64}$", name);
+            Assert.Equal(48, set.GetBinary(name)!.Length);
         });
-        Assert.Equal(10, rows.Select(r => Convert.ToHexString(r.GetBinary("Salt")!)).Distinct().Count());
-        foreach (var row in rows)
-        {
-            StorageScan.AssertHoldsNone(row, [.. codes, .. codes.Select(c => BackupCodeFormat.Normalize(c)!)]);
-        }
+        Assert.True(set.GetInt32("Iterations") >= 1000);
+        Assert.Equal(10, names.Select(n => Convert.ToHexString(set.GetBinary(n)![..16])).Distinct().Count());
+        StorageScan.AssertHoldsNone(set, [.. codes, .. codes.Select(c => BackupCodeFormat.Normalize(c)!)]);
     }
 
     [Fact]
@@ -185,15 +203,16 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
         await app.UserWithBackupCodesAsync(userId);
         var table = new TableClient(app.StorageConnectionString, "mfausers");
         var before = await UserRowsAsync(userId);
-        var oldCode = before.First(r => r.RowKey.StartsWith("bc_", StringComparison.Ordinal));
         var header = before.Single(r => r.RowKey == "bcset");
+        var totp = before.Single(r => r.RowKey == "totp");
 
-        // Delete a code, add a row, replace the header with a stale ETag: the last must fail and take the others with it.
+        // Rewrite the set without its codes, add a row, replace the TOTP row with a stale ETag: the last must fail and
+        // take the others with it.
         var actions = new List<TableTransactionAction>
         {
-            new(TableTransactionActionType.Delete, oldCode, oldCode.ETag),
-            new(TableTransactionActionType.Add, new TableEntity(userId, "bc_" + new string('f', 64)) { ["SetId"] = "bc_test" }),
-            new(TableTransactionActionType.UpdateReplace, new TableEntity(userId, "bcset") { ["Id"] = "bc_changed" }, new ETag("W/\"datetime'2000-01-01T00%3A00%3A00.0000000Z'\"")),
+            new(TableTransactionActionType.UpdateReplace, new TableEntity(userId, "bcset") { ["Id"] = "bc_changed" }, header.ETag),
+            new(TableTransactionActionType.Add, new TableEntity(userId, "added_by_test") { ["Id"] = "bc_test" }),
+            new(TableTransactionActionType.UpdateReplace, new TableEntity(userId, "totp") { ["Verified"] = false }, new ETag("W/\"datetime'2000-01-01T00%3A00%3A00.0000000Z'\"")),
         };
         var failure = await Assert.ThrowsAsync<TableTransactionFailedException>(() => table.SubmitTransactionAsync(actions));
         Assert.Equal(412, failure.Status);
@@ -201,16 +220,23 @@ public sealed class BackupCodeTests(MfaAppFactory app) : IClassFixture<MfaAppFac
         var after = await UserRowsAsync(userId);
         Assert.Equal(before.Select(r => (r.RowKey, r.ETag.ToString())).OrderBy(x => x.RowKey), after.Select(r => (r.RowKey, r.ETag.ToString())).OrderBy(x => x.RowKey));
         Assert.Equal(header.GetString("Id"), after.Single(r => r.RowKey == "bcset").GetString("Id"));
+        Assert.Equal(10, CodesIn(after.Single(r => r.RowKey == "bcset")));
+        Assert.Equal(totp.GetBoolean("Verified"), after.Single(r => r.RowKey == "totp").GetBoolean("Verified"));
 
         // And a transaction that fails on its first operation (a delete of a missing row) changes nothing either.
         var second = new List<TableTransactionAction>
         {
-            new(TableTransactionActionType.Delete, new TableEntity(userId, "bc_" + new string('0', 64)), ETag.All),
-            new(TableTransactionActionType.Delete, oldCode, oldCode.ETag),
+            new(TableTransactionActionType.Delete, new TableEntity(userId, "missing_row"), ETag.All),
+            new(TableTransactionActionType.Delete, header, header.ETag),
         };
         await Assert.ThrowsAsync<TableTransactionFailedException>(() => table.SubmitTransactionAsync(second));
         Assert.Equal(before.Count, (await UserRowsAsync(userId)).Count);
     }
+
+    /// <summary>The unused codes a stored set holds: its <c>bc_…</c> properties.</summary>
+    internal static int CodesIn(TableEntity? set) => set?.Keys.Count(k => k.StartsWith("bc_", StringComparison.Ordinal)) ?? 0;
+
+    private async Task<TableEntity> SetAsync(string userId) => Assert.Single(await UserRowsAsync(userId), r => r.RowKey == "bcset");
 
     private async Task<List<TableEntity>> UserRowsAsync(string userId)
     {

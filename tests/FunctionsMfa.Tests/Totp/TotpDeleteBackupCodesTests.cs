@@ -6,8 +6,8 @@ using FunctionsMfa.Tests.Infrastructure;
 namespace FunctionsMfa.Tests.Totp;
 
 /// <summary>
-/// Deleting the last factor takes the backup codes with it in one entity-group transaction. Backup-code rows are
-/// written here directly (the backup-code feature is another branch), with the row names Users/UserRows defines.
+/// Deleting the last factor takes the backup codes with it in one entity-group transaction. The backup-code set is
+/// written here directly, laid out as Users/UserRows defines (one <c>bcset</c> row, one <c>bc_…</c> property per code).
 /// </summary>
 public sealed class TotpDeleteBackupCodesTests(MfaAppFactory app) : IClassFixture<MfaAppFactory>
 {
@@ -48,7 +48,8 @@ public sealed class TotpDeleteBackupCodesTests(MfaAppFactory app) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var rows = await app.PartitionAsync(userId);
         Assert.DoesNotContain("totp", rows.Keys);
-        Assert.Subset(rows.Keys.ToHashSet(), new HashSet<string> { "bc_0", "bc_1", "bc_2", "bcset", "phone_idn_keep" });
+        Assert.Subset(rows.Keys.ToHashSet(), new HashSet<string> { "bcset", "phone_idn_keep" });
+        Assert.Equal(3, BackupCodes.BackupCodeTests.CodesIn(rows["bcset"]));
     }
 
     [Fact]
@@ -60,8 +61,8 @@ public sealed class TotpDeleteBackupCodesTests(MfaAppFactory app) : IClassFixtur
         var read = await app.PartitionAsync(userId);
         var backupRows = read.Values.Where(r => r.RowKey.StartsWith("bc", StringComparison.Ordinal)).ToList();
 
-        // A concurrent writer touches one code after the read: its ETag no longer matches.
-        var touched = read["bc_3"];
+        // A concurrent writer touches the set after the read (a code spent): its ETag no longer matches.
+        var touched = read["bcset"];
         touched["Touched"] = true;
         await app.UsersTable().UpdateEntityAsync(touched, touched.ETag, TableUpdateMode.Merge);
 
@@ -87,11 +88,13 @@ public sealed class TotpDeleteBackupCodesTests(MfaAppFactory app) : IClassFixtur
     private async Task SeedBackupCodesAsync(string userId, int count)
     {
         var table = app.UsersTable();
-        // Upsert: once the backup-code feature is merged, verification may already have written a set header.
-        await table.UpsertEntityAsync(new TableEntity(userId, "bcset") { ["Id"] = "bc_set_test" }, TableUpdateMode.Replace);
+        // Upsert: verification may already have written a set.
+        var set = new TableEntity(userId, "bcset") { ["Id"] = "bc_set_test", ["Iterations"] = 1000 };
         for (var i = 0; i < count; i++)
         {
-            await table.AddEntityAsync(new TableEntity(userId, $"bc_{i}") { ["Hash"] = new byte[32] });
+            set[$"bc_{i}"] = new byte[48];
         }
+
+        await table.UpsertEntityAsync(set, TableUpdateMode.Replace);
     }
 }

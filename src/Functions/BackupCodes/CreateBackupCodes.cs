@@ -6,8 +6,8 @@ using FunctionsMfa.Functions.Users;
 namespace FunctionsMfa.Functions.BackupCodes;
 
 /// <summary>
-/// Round trips: 1 (the session check's partition query, reused) + 1 (the replacing transaction, If-Match on the set
-/// as read) + 1 (audit insert). Of concurrent regenerations one wins; the others get <c>concurrent_request_conflict</c>
+/// Round trips: 1 (the session check's partition query, reused) + 1 (the transaction that replaces the set, If-Match
+/// on the set as read, with its audit event). Of concurrent regenerations one wins; the others get <c>concurrent_request_conflict</c>
 /// (409) and no codes, so every set ever shown works until the next regeneration.
 /// </summary>
 [CalledBy(Caller.Session)]

@@ -3,9 +3,10 @@ using FunctionsMfa.Functions.SignIns.SecondFactors;
 namespace FunctionsMfa.Functions.SignIns;
 
 /// <summary>
-/// Round trips on success: 1 (the sign-in, read to check the client token) + 1 (the user's partition) + 1 (the
-/// outcome's transaction: budget, receipt, what the code spends, the session) + 1 (audit) + 1 (the sign-in's
-/// completion, If-Match); a phone code first reserves its try on the sign-in (+1).
+/// Round trips: 1 (the sign-in's creation row, to check the client token) and 1 (the user's partition), in parallel,
+/// then 1 (the outcome's transaction: the budget with its receipt, what the code spends, the session, the sign-in's
+/// state row, the audit events), on success and on a wrong code alike; again on a conflict
+/// (tests/FunctionsMfa.Tests/Security/StorageRoundTripTests.cs pins them).
 /// </summary>
 [CalledBy(Caller.Client)]
 [Form("strategy", "code", Required = ["strategy", "code"])]

@@ -10,7 +10,8 @@ namespace FunctionsMfa.Functions.Totp;
 /// <summary>
 /// Removes the secret; when no other second factor is left, the backup codes go in the same entity-group transaction.
 /// Step-up when the TOTP (or another factor) is enabled.
-/// Round trips: 1 (If-Match delete or transaction; the partition came with the session check) + 1 (audit insert).
+/// Round trips: 1 (the transaction: the row If-Match, the backup codes when no factor is left, the ends of the other
+/// sessions, the audit event; the partition came with the session check).
 /// </summary>
 [CalledBy(Caller.Session)]
 [Form]

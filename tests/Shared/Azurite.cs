@@ -165,5 +165,6 @@ public sealed class Azurite : IDisposable
 /// <summary>The three ports of one Azurite.</summary>
 public sealed record AzuritePorts(int Blob, int Queue, int Table)
 {
-    public static AzuritePorts Free() => new(Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort(), Ports.FreeLoopbackPort());
+    /// <summary>Ports for an Azurite that starts later (or never: storage that is down), which nothing else takes meanwhile (<see cref="Ports.ReservedLoopbackPort"/>).</summary>
+    public static AzuritePorts Free() => new(Ports.ReservedLoopbackPort(), Ports.ReservedLoopbackPort(), Ports.ReservedLoopbackPort());
 }

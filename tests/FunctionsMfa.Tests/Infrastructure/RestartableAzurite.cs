@@ -15,9 +15,10 @@ public sealed class RestartableAzurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly int blob = Ports.FreeLoopbackPort();
-    private readonly int queue = Ports.FreeLoopbackPort();
-    private readonly int table = Ports.FreeLoopbackPort();
+    // Below the ephemeral range: nothing else takes them while this Azurite is down (Ports.ReservedLoopbackPort).
+    private readonly int blob = Ports.ReservedLoopbackPort();
+    private readonly int queue = Ports.ReservedLoopbackPort();
+    private readonly int table = Ports.ReservedLoopbackPort();
     private readonly DirectoryInfo data = Directory.CreateTempSubdirectory("mfa-azurite-");
     private Process? process;
 

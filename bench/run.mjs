@@ -43,8 +43,9 @@ const log = (...args) => console.error('[bench]', ...args);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'mfa-bench-'));
 const cleanups = [];
 const out = process.argv[2] ?? path.join(repo, 'BENCHMARKS.md');
-// The plot sits beside a quick run's report, so a smoke run never overwrites the committed one.
-const png = quick ? path.join(path.dirname(out), 'latency.png') : path.join(repo, 'bench', 'latency.png');
+// The committed plot is written only with the committed report; any other run (a smoke run, a report elsewhere to
+// compare settings) puts its plot beside its own report.
+const png = !quick && path.resolve(out) === path.join(repo, 'BENCHMARKS.md') ? path.join(repo, 'bench', 'latency.png') : path.join(path.dirname(out), 'latency.png');
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -42,6 +42,9 @@ internal sealed partial class BackupCodeStore(
         return factorLeft || user.Row(UserRows.BackupCodeSet) is not { } set ? [] : [set];
     }
 
+    /// <summary>How many unused codes <paramref name="rows"/> hold (those of <see cref="RowsToDrop"/>: what a removal takes).</summary>
+    public static int CodesIn(IEnumerable<TableEntity> rows) => rows.Sum(row => CodeNames(row).Count());
+
     /// <summary>How many unused codes the snapshot's set holds (0 without a set). No I/O.</summary>
     public static int Remaining(UserSnapshot user)
     {

@@ -40,7 +40,7 @@ internal sealed class DeletePhoneNumber(UserStore users, PhoneNumberStore phones
             var deleted = events.Record(session.UserId, SecurityEventTypes.PhoneDeleted, new Dictionary<string, string>
             {
                 ["phone_number_id"] = phone.Id,
-                ["backup_codes_removed"] = (backupRows.Count > 0 ? BackupCodeStore.Remaining(user) : 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["backup_codes_removed"] = BackupCodeStore.CodesIn(backupRows).ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             if (!await phones.TryDeleteAsync(phone, backupRows, [.. endOthers, deleted], cancellationToken))
             {

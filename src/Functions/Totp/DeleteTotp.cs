@@ -44,7 +44,7 @@ internal sealed class DeleteTotp(UserStore users, TotpStore store, StepUp stepUp
             var deleted = events.Record(session.UserId, SecurityEventTypes.TotpDeleted, new Dictionary<string, string>
             {
                 ["totp_id"] = id,
-                ["backup_codes_removed"] = (backupRows.Count > 0 ? BackupCodeStore.Remaining(user) : 0).ToString(CultureInfo.InvariantCulture),
+                ["backup_codes_removed"] = BackupCodeStore.CodesIn(backupRows).ToString(CultureInfo.InvariantCulture),
             });
             if (!await store.TryDeleteAsync(session.UserId, stored.ETag, backupRows, [.. endOthers, deleted], cancellationToken))
             {

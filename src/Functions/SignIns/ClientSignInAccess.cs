@@ -3,8 +3,8 @@ using FunctionsMfa.Functions.Users;
 
 namespace FunctionsMfa.Functions.SignIns;
 
-/// <summary>A sign-in opened by its client token, with its user's partition when it was read alongside.</summary>
-internal sealed record ClientSignIn(SignInRecord SignIn, UserSnapshot? User);
+/// <summary>A sign-in opened by its client token, with its user's partition.</summary>
+internal sealed record ClientSignIn(SignInRecord SignIn, UserSnapshot User);
 
 /// <summary>The SPA's access to one sign-in, authorised by that sign-in's client token.</summary>
 internal sealed class ClientSignInAccess(SignInStore signIns, UserStore users, ClientTokens clientTokens)
@@ -13,7 +13,7 @@ internal sealed class ClientSignInAccess(SignInStore signIns, UserStore users, C
     /// Loads the sign-in the client token opens, and at the same time the partition of the user the token names
     /// (<see cref="ClientTokens.UserOf"/>), which every client function reads next: the two reads overlap. An unknown
     /// id and a wrong token give the same 404, after the same work. Round trips: 1 (point read) + 1 (the partition,
-    /// in parallel).
+    /// in parallel; read after the sign-in instead when the token named no user, as a token from before it did).
     /// </summary>
     public async Task<ClientSignIn?> AuthorizeAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -27,7 +27,7 @@ internal sealed class ClientSignInAccess(SignInStore signIns, UserStore users, C
             return null;
         }
 
-        return new ClientSignIn(signIn!, user is not null && user.UserId == signIn!.UserId ? user : null);
+        return new ClientSignIn(signIn!, user is not null && user.UserId == signIn!.UserId ? user : await users.LoadAsync(signIn!.UserId, cancellationToken));
     }
 }
 
@@ -36,8 +36,8 @@ internal static class ClientSignInExtensions
     /// <summary>The sign-in of a <see cref="Hosting.Caller.Client"/> function, its client token checked by <see cref="Hosting.AuthenticationMiddleware"/>.</summary>
     public static SignInRecord SignIn(this HttpRequest request) => ClientSignIn(request).SignIn;
 
-    /// <summary>The sign-in's user partition, read with it; null when the token named no user (then read it).</summary>
-    public static UserSnapshot? SignInUser(this HttpRequest request) => ClientSignIn(request).User;
+    /// <summary>The sign-in's user partition, read with it (<see cref="ClientSignInAccess.AuthorizeAsync"/>).</summary>
+    public static UserSnapshot SignInUser(this HttpRequest request) => ClientSignIn(request).User;
 
     private static ClientSignIn ClientSignIn(HttpRequest request) =>
         request.HttpContext.Features.Get<ClientSignIn>() ?? throw new InvalidOperationException("The function is not declared [CalledBy(Caller.Client)].");

@@ -32,11 +32,12 @@ internal sealed class SecondFactorSignIns(
         strategies.ToDictionary(s => s.Strategy, StringComparer.Ordinal);
 
     /// <summary>
-    /// Round trips: 1 (user partition; none when <paramref name="read"/> came with the sign-in), + what the strategy does, + 1 (the transaction of its verification, when it
-    /// has one: the sign-in's state row and the strategy's own writes), then what the strategy sends.
+    /// Round trips: none for the user partition (<paramref name="user"/> came with the sign-in), + what the strategy
+    /// does, + 1 (the transaction of its verification, when it has one: the sign-in's state row and the strategy's own
+    /// writes), then what the strategy sends.
     /// </summary>
     public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> PrepareAsync(
-        SignInRecord created, UserSnapshot? read, RequestForm form, CancellationToken cancellationToken)
+        SignInRecord created, UserSnapshot user, RequestForm form, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(form);
         if (string.IsNullOrEmpty(form.Get("strategy")))
@@ -44,7 +45,6 @@ internal sealed class SecondFactorSignIns(
             return (null, MfaErrors.FormParamMissing("strategy"));
         }
 
-        var user = read ?? await users.LoadAsync(created.UserId, cancellationToken);
         var signIn = SignInStore.Current(created, user);
         var (strategy, error) = await AdmitAsync(signIn, user, form.Get("strategy")!, cancellationToken);
         if (strategy is null)
@@ -88,10 +88,11 @@ internal sealed class SecondFactorSignIns(
     /// code's number of tries per verification), a lock committed first refuses every later success, and a code is
     /// spent exactly when its sign-in completes. If the answer to that commit is lost and the SDK sends it again, the
     /// request finds its own receipt and answers the committed session instead of judging a code that is now used.
-    /// Round trips, uncontended: 1 (user partition; none when <paramref name="read"/> came with the sign-in) + 1 (the transaction).
+    /// Round trips, uncontended: 1 (the transaction; <paramref name="read"/>, the partition read with the sign-in,
+    /// serves the first round, and each later round reads it again).
     /// </summary>
     public async Task<(SignInAttemptResource? SignIn, MfaError? Error)> AttemptAsync(
-        SignInRecord created, UserSnapshot? read, string? strategyName, string? code, CancellationToken cancellationToken)
+        SignInRecord created, UserSnapshot read, string? strategyName, string? code, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(created);
         if (string.IsNullOrEmpty(strategyName))
@@ -112,8 +113,8 @@ internal sealed class SecondFactorSignIns(
         var proof = canonical is null ? null : keyedHash.Compute(ReceiptPurpose, created.Id + "\n" + strategyName + "\n" + canonical + "\n" + Convert.ToHexString(nonce));
         for (var round = 0; round < Contention.MaxRounds; round++)
         {
-            // The partition read with the sign-in (when the client token named its user) serves the first round.
-            var user = round == 0 && read is not null ? read : await users.LoadAsync(created.UserId, cancellationToken);
+            // The partition read with the sign-in serves the first round.
+            var user = round == 0 ? read : await users.LoadAsync(created.UserId, cancellationToken);
             var signIn = SignInStore.Current(created, user);
             var state = FailureBudgetStore.ReadState(user);
             if (signIn.Status == SignInStatus.Complete && proof is not null && IsReceiptOf(state.Receipt, signIn, proof))

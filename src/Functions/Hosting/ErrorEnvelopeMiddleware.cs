@@ -13,9 +13,6 @@ namespace FunctionsMfa.Functions.Hosting;
 /// </summary>
 internal sealed partial class ErrorEnvelopeMiddleware(IHttpContextAccessor accessor, ILogger<ErrorEnvelopeMiddleware> logger) : IFunctionsWorkerMiddleware
 {
-    /// <summary>The most the worker's server accepts at all; the routes' own limit (16 KiB) is <see cref="RequestForm.MaxBodyBytes"/>.</summary>
-    private const long ServerBodyLimit = 1024 * 1024;
-
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         if (context.GetHttpContext() is not { } http)
@@ -37,9 +34,14 @@ internal sealed partial class ErrorEnvelopeMiddleware(IHttpContextAccessor acces
                 return;
             }
 
+            // A function reads at most one byte past RequestForm.MaxBodyBytes; Kestrel then drains what is left (for
+            // at most its 5 s drain timeout) so that the host's connection survives. With a size limit it would abort
+            // the connection instead, with unread bytes in flight: the host's forwarder then loses the answer already
+            // sent (a 502) or, on its next request over that connection, the request itself (a 500). The host bounds
+            // what it forwards.
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             {
-                size.MaxRequestBodySize = ServerBodyLimit;
+                size.MaxRequestBodySize = null;
             }
 
             await next(context);

@@ -46,14 +46,40 @@ public sealed class WireEdgeCaseTests(MfaAppFactory app) : IClassFixture<MfaAppF
     }
 
     [Fact]
-    public async Task A_body_over_the_servers_own_limit_sent_chunked_is_a_413()
+    public async Task Chunked_bodies_of_megabytes_are_each_a_413_and_the_connection_to_the_worker_survives_them()
     {
-        var content = new StreamContent(new MemoryStream(new byte[2 * 1024 * 1024]));
+        // The function reads 16 KiB and answers; the rest must be drained, not cut off: a worker that aborted the
+        // connection with bytes in flight made the host lose that answer (a 502) or its next request (a 500).
+        using var client = app.BackendClient();
+        for (var i = 0; i < 20; i++)
+        {
+            var response = await client.SendAsync(ChunkedPost("/v1/sign_ins", 2 * 1024 * 1024));
+            await response.ErrorAsync(413, "request_body_too_large");
+        }
+
+        var after = await client.PostAsync("/v1/sign_ins", Wire.Form(("user_id", Wire.NewUserId())));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_megabyte_body_refused_before_it_is_read_is_answered_and_drained()
+    {
+        // Refused for its credentials, so no function reads a byte of it.
+        using var client = app.CreateClient();
+        for (var i = 0; i < 20; i++)
+        {
+            var response = await client.SendAsync(ChunkedPost("/v1/sign_ins", 2 * 1024 * 1024));
+            await response.ErrorAsync(401, "authentication_invalid");
+        }
+    }
+
+    private static HttpRequestMessage ChunkedPost(string path, int bytes)
+    {
+        var content = new StreamContent(new MemoryStream(new byte[bytes]));
         content.Headers.ContentType = new("application/x-www-form-urlencoded");
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sign_ins") { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.TransferEncodingChunked = true;
-        var response = await app.BackendClient().SendAsync(request);
-        await response.ErrorAsync(413, "request_body_too_large");
+        return request;
     }
 
     [Fact]

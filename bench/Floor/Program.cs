@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
@@ -8,7 +11,10 @@ using Azure.Storage.Queues;
 //   dotnet FunctionsMfa.Bench.Floor.dll <recipes.json>     (connection string in BENCH_FLOOR_STORAGE)
 // recipes.json: {"ops":[{"name":"…","steps":[{"kind":"read"|"query"|"insert"|"upsert"|"update"|"delete"|"enqueue"|"batch",
 //   "table":"mfausers" (the app's table the round trip went to), "rows":N (query: rows in the partition),
-//   "bytes":N (entity or message size), "actions":["insert","update",…] (batch)}]}]}
+//   "entities":[…] (query: the rows the app's query returned, as Azurite's JSON), "filter":"…" (query: the app's),
+//   "entity":{…} (read: the row the app read), "bytes":N (entity or message size), "actions":["insert","update",…] (batch)}]}]}
+// A query or read with its rows reads copies of them (same count, sizes and property types) under a partition key of
+// the floor's; without, a partition of N rows (or one row) of about 300 bytes.
 // Each stdin line "iter" runs every recipe once, in order, and answers one JSON line {"<op>": milliseconds, …}; the
 // clock covers only the recipe's own round trips, sent one after another as the app sends them. Rows an update or a
 // delete needs are created before the clock starts, and every row a recipe made is deleted after it stops.
@@ -31,19 +37,14 @@ foreach (var name in recipes.SelectMany(r => r.Steps).Select(s => s.Table).Disti
 var queue = new QueueServiceClient(connection).GetQueueClient("bench-floor");
 await queue.CreateIfNotExistsAsync();
 
-// The partitions the queries read, one per table and size, filled once (as a user's partition is between requests),
-// and the row the point reads read.
-foreach (var (name, rows) in recipes.SelectMany(r => r.Steps).Where(s => s.Kind == "query").Select(s => (s.Table, s.Rows)).Distinct())
+// The partitions the queries read and the rows the point reads read, filled once (as a user's partition is between
+// requests): copies of the app's rows where the recipe has them.
+foreach (var step in recipes.SelectMany(r => r.Steps).Where(s => s.Kind is "query" or "read"))
 {
-    for (var i = 0; i < rows; i++)
+    foreach (var entity in step.Prefill())
     {
-        await tables[name].UpsertEntityAsync(Entity(QueryPartition(rows), $"r{i:D3}", 300));
+        await tables[step.Table].UpsertEntityAsync(entity, TableUpdateMode.Replace);
     }
-}
-
-foreach (var name in recipes.SelectMany(r => r.Steps).Where(s => s.Kind == "read").Select(s => s.Table).Distinct())
-{
-    await tables[name].UpsertEntityAsync(Entity("benchfloor_point", "row", 300));
 }
 
 string? line;
@@ -85,11 +86,10 @@ async Task<double> RunAsync(Recipe recipe)
         switch (step.Kind)
         {
             case "read":
-                await table!.GetEntityAsync<TableEntity>("benchfloor_point", "row");
+                await table!.GetEntityAsync<TableEntity>(step.PartitionKey, step.PointRowKey);
                 break;
             case "query":
-                var partition = QueryPartition(step.Rows);
-                await foreach (var _ in table!.QueryAsync<TableEntity>(e => e.PartitionKey == partition))
+                await foreach (var _ in table!.QueryAsync<TableEntity>(step.QueryFilter))
                 {
                 }
 
@@ -174,20 +174,81 @@ async Task<double> RunAsync(Recipe recipe)
     }
 }
 
-static string QueryPartition(int rows) => $"benchfloor_q{rows}";
-
 // An entity of about `bytes` bytes on the wire, most of it one string property.
 static TableEntity Entity(string partitionKey, string rowKey, int bytes) =>
     new(partitionKey, rowKey) { ["Data"] = new string('x', Math.Max(1, bytes - 90)) };
 
 internal sealed record Recipe(string Name, Step[] Steps);
 
-internal sealed record Step(string Kind, string Table, int Rows, int Bytes, string[] Actions)
+internal sealed record Step(string Kind, string Table, int Rows, int Bytes, string[] Actions, JsonObject[] Entities, string? Filter)
 {
-    public static Step From(JsonNode? node) => new(
-        node!["kind"]!.GetValue<string>(),
-        node["table"]?.GetValue<string>() ?? "benchfloor",
-        node["rows"]?.GetValue<int>() ?? 1,
-        node["bytes"]?.GetValue<int>() ?? 300,
-        node["actions"]?.AsArray().Select(a => a!.GetValue<string>()).ToArray() ?? []);
+    /// <summary>The partition this step's query or read goes to: its own when it copies the app's rows.</summary>
+    public string PartitionKey { get; } = Entities.Length > 0 ? "benchfloor_" + Guid.NewGuid().ToString("N") : Kind == "read" ? "benchfloor_point" : $"benchfloor_q{Rows}";
+
+    public string PointRowKey => Entities.Length > 0 ? Entities[0]["RowKey"]!.GetValue<string>() : "row";
+
+    /// <summary>The app's filter with the floor's partition key in place of the user's; the partition alone without one.</summary>
+    public string QueryFilter => Filter is { } filter && Entities.Length > 0
+        ? Regex.Replace(filter, "PartitionKey eq '(?:[^']|'')*'", $"PartitionKey eq '{PartitionKey}'")
+        : $"PartitionKey eq '{PartitionKey}'";
+
+    public static Step From(JsonNode? node)
+    {
+        var kind = node!["kind"]!.GetValue<string>();
+        JsonObject[] entities = kind switch
+        {
+            "query" => node["entities"]?.AsArray().Select(e => e!.AsObject()).ToArray() ?? [],
+            "read" when node["entity"] is JsonObject entity => [entity],
+            _ => [],
+        };
+        return new(
+            kind,
+            node["table"]?.GetValue<string>() ?? "benchfloor",
+            node["rows"]?.GetValue<int>() ?? 1,
+            node["bytes"]?.GetValue<int>() ?? 300,
+            node["actions"]?.AsArray().Select(a => a!.GetValue<string>()).ToArray() ?? [],
+            entities,
+            node["filter"]?.GetValue<string>());
+    }
+
+    /// <summary>The rows to create before any clock runs: copies of the app's, or placeholders of about 300 bytes.</summary>
+    public IEnumerable<TableEntity> Prefill() => Entities.Length > 0
+        ? Entities.Select(e => Copy(e, PartitionKey))
+        : Kind == "read" ? [Placeholder(PartitionKey, "row")] : Enumerable.Range(0, Rows).Select(i => Placeholder(PartitionKey, $"r{i:D3}"));
+
+    private static TableEntity Placeholder(string partitionKey, string rowKey) =>
+        new(partitionKey, rowKey) { ["Data"] = new string('x', 210) };
+
+    /// <summary>A row as Azurite's JSON (minimal metadata) gave it, with its property types, under another partition.</summary>
+    private static TableEntity Copy(JsonObject json, string partitionKey)
+    {
+        var entity = new TableEntity(partitionKey, json["RowKey"]!.GetValue<string>());
+        foreach (var (name, value) in json)
+        {
+            if (value is null || name.StartsWith("odata.", StringComparison.Ordinal) || name.Contains("@odata.", StringComparison.Ordinal)
+                || name is "PartitionKey" or "RowKey" or "Timestamp")
+            {
+                continue;
+            }
+
+            entity[name] = json[name + "@odata.type"]?.GetValue<string>() switch
+            {
+                "Edm.Binary" => Convert.FromBase64String(value.GetValue<string>()),
+                "Edm.DateTime" => DateTimeOffset.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture),
+                "Edm.Int64" => long.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture),
+                "Edm.Guid" => Guid.Parse(value.GetValue<string>()),
+                "Edm.Double" => value.GetValueKind() == JsonValueKind.String ? double.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture) : value.GetValue<double>(),
+                _ => value.GetValueKind() switch
+                {
+                    JsonValueKind.String => value.GetValue<string>(),
+                    JsonValueKind.True or JsonValueKind.False => value.GetValue<bool>(),
+                    JsonValueKind.Number when value.AsValue().TryGetValue<int>(out var number) => number,
+                    JsonValueKind.Number => value.GetValue<double>(),
+                    _ => value.ToJsonString(),
+                },
+            };
+        }
+
+        return entity;
+    }
 }

@@ -12,9 +12,11 @@ using Azure.Storage.Queues;
 // recipes.json: {"ops":[{"name":"…","steps":[{"kind":"read"|"query"|"insert"|"upsert"|"update"|"delete"|"enqueue"|"batch",
 //   "table":"mfausers" (the app's table the round trip went to), "rows":N (query: rows in the partition),
 //   "entities":[…] (query: the rows the app's query returned, as Azurite's JSON), "filter":"…" (query: the app's),
-//   "entity":{…} (read: the row the app read), "bytes":N (entity or message size), "actions":["insert","update",…] (batch)}]}]}
+//   "entity":{…} (read: the row the app read), "bytes":N (entity or message size), "actions":["insert","update",…] (batch),
+//   "entities":[{…}|null,…] and "merges":[bool,…] (batch: what each action sent, and whether an update merged)}]}]}
 // A query or read with its rows reads copies of them (same count, sizes and property types) under a partition key of
-// the floor's; without, a partition of N rows (or one row) of about 300 bytes.
+// the floor's; without, a partition of N rows (or one row) of about 300 bytes. A transaction's actions send copies of
+// the app's entities (under the floor's keys) where the recipe has them, else entities of `bytes`.
 // Each stdin line "iter" runs every recipe once, in order, and answers one JSON line {"<op>": milliseconds, …}; the
 // clock covers only the recipe's own round trips, sent one after another as the app sends them. Rows an update or a
 // delete needs are created before the clock starts, and every row a recipe made is deleted after it stops.
@@ -68,11 +70,13 @@ async Task<double> RunAsync(Recipe recipe)
     var prepared = new Queue<(string RowKey, ETag ETag)>();
     var made = new List<(TableClient Table, string RowKey)>();
     var deleted = new HashSet<string>();
-    foreach (var (name, action) in recipe.Steps.SelectMany(s => s.Kind == "batch" ? s.Actions.Select(a => (s.Table, a)) : [(s.Table, s.Kind)]))
+    foreach (var (name, action, sent) in recipe.Steps.SelectMany(s => s.Kind == "batch" ? s.Actions.Select((a, i) => (s.Table, a, s.Sent(i))) : [(s.Table, s.Kind, null)]))
     {
         if (action is "update" or "delete")
         {
-            var entity = Entity(pk, Guid.NewGuid().ToString("N"), 300);
+            // The row as the app's update will find it: a copy of what the update sends, where the recipe has it.
+            var rowKey = Guid.NewGuid().ToString("N");
+            var entity = sent is null ? Entity(pk, rowKey, 300) : Step.Copy(sent, pk, rowKey);
             var response = await tables[name].AddEntityAsync(entity);
             prepared.Enqueue((entity.RowKey, response.Headers.ETag!.Value));
             made.Add((tables[name], entity.RowKey));
@@ -121,15 +125,16 @@ async Task<double> RunAsync(Recipe recipe)
             case "batch":
                 {
                     var actions = new List<TableTransactionAction>();
-                    foreach (var action in step.Actions)
+                    for (var i = 0; i < step.Actions.Length; i++)
                     {
-                        actions.Add(action switch
+                        var (sent, merge) = (step.Sent(i), step.Merges.ElementAtOrDefault(i));
+                        actions.Add(step.Actions[i] switch
                         {
-                            "insert" => new TableTransactionAction(TableTransactionActionType.Add, New(table!, step.Bytes)),
-                            "upsert" => new TableTransactionAction(TableTransactionActionType.UpsertReplace, New(table!, step.Bytes)),
-                            "update" => Prepared(TableTransactionActionType.UpdateReplace, step.Bytes),
-                            "delete" => Prepared(TableTransactionActionType.Delete, step.Bytes),
-                            _ => throw new InvalidOperationException($"unknown batch action {action}"),
+                            "insert" => new TableTransactionAction(TableTransactionActionType.Add, New(table!, step.Bytes, sent)),
+                            "upsert" => new TableTransactionAction(merge ? TableTransactionActionType.UpsertMerge : TableTransactionActionType.UpsertReplace, New(table!, step.Bytes, sent)),
+                            "update" => Prepared(merge ? TableTransactionActionType.UpdateMerge : TableTransactionActionType.UpdateReplace, step.Bytes, sent),
+                            "delete" => Prepared(TableTransactionActionType.Delete, step.Bytes, null),
+                            var action => throw new InvalidOperationException($"unknown batch action {action}"),
                         });
                     }
 
@@ -155,22 +160,25 @@ async Task<double> RunAsync(Recipe recipe)
 
     return Math.Round(elapsed, 3);
 
-    TableEntity New(TableClient table, int bytes)
+    // A new row: a copy of the entity the app sent (under the floor's keys) where the recipe has it.
+    TableEntity New(TableClient table, int bytes, JsonObject? sent = null)
     {
-        var entity = Entity(pk, Guid.NewGuid().ToString("N"), bytes);
+        var rowKey = Guid.NewGuid().ToString("N");
+        var entity = sent is null ? Entity(pk, rowKey, bytes) : Step.Copy(sent, pk, rowKey);
         made.Add((table, entity.RowKey));
         return entity;
     }
 
-    TableTransactionAction Prepared(TableTransactionActionType type, int bytes)
+    TableTransactionAction Prepared(TableTransactionActionType type, int bytes, JsonObject? sent)
     {
         var (rowKey, etag) = prepared.Dequeue();
         if (type == TableTransactionActionType.Delete)
         {
             deleted.Add(rowKey);
+            return new TableTransactionAction(type, new TableEntity(pk, rowKey), etag);
         }
 
-        return new TableTransactionAction(type, Entity(pk, rowKey, bytes), etag);
+        return new TableTransactionAction(type, sent is null ? Entity(pk, rowKey, bytes) : Step.Copy(sent, pk, rowKey), etag);
     }
 }
 
@@ -180,8 +188,11 @@ static TableEntity Entity(string partitionKey, string rowKey, int bytes) =>
 
 internal sealed record Recipe(string Name, Step[] Steps);
 
-internal sealed record Step(string Kind, string Table, int Rows, int Bytes, string[] Actions, JsonObject[] Entities, string? Filter)
+internal sealed record Step(string Kind, string Table, int Rows, int Bytes, string[] Actions, JsonObject[] Entities, string? Filter, JsonObject?[] BatchEntities, bool[] Merges)
 {
+    /// <summary>The entity the app's transaction sent with its action <paramref name="index"/>; null when not known.</summary>
+    public JsonObject? Sent(int index) => BatchEntities.ElementAtOrDefault(index);
+
     /// <summary>The partition this step's query or read goes to: its own when it copies the app's rows.</summary>
     public string PartitionKey { get; } = Entities.Length > 0 ? "benchfloor_" + Guid.NewGuid().ToString("N") : Kind == "read" ? "benchfloor_point" : $"benchfloor_q{Rows}";
 
@@ -208,21 +219,23 @@ internal sealed record Step(string Kind, string Table, int Rows, int Bytes, stri
             node["bytes"]?.GetValue<int>() ?? 300,
             node["actions"]?.AsArray().Select(a => a!.GetValue<string>()).ToArray() ?? [],
             entities,
-            node["filter"]?.GetValue<string>());
+            node["filter"]?.GetValue<string>(),
+            node["entities"] is JsonArray sent && kind == "batch" ? [.. sent.Select(e => e as JsonObject)] : [],
+            node["merges"]?.AsArray().Select(m => m!.GetValue<bool>()).ToArray() ?? []);
     }
 
     /// <summary>The rows to create before any clock runs: copies of the app's, or placeholders of about 300 bytes.</summary>
     public IEnumerable<TableEntity> Prefill() => Entities.Length > 0
-        ? Entities.Select(e => Copy(e, PartitionKey))
+        ? Entities.Select(e => Copy(e, PartitionKey, e["RowKey"]!.GetValue<string>()))
         : Kind == "read" ? [Placeholder(PartitionKey, "row")] : Enumerable.Range(0, Rows).Select(i => Placeholder(PartitionKey, $"r{i:D3}"));
 
     private static TableEntity Placeholder(string partitionKey, string rowKey) =>
         new(partitionKey, rowKey) { ["Data"] = new string('x', 210) };
 
-    /// <summary>A row as Azurite's JSON (minimal metadata) gave it, with its property types, under another partition.</summary>
-    private static TableEntity Copy(JsonObject json, string partitionKey)
+    /// <summary>A row as JSON (Azurite's answer, or the body the app sent) gave it, with its property types, under other keys.</summary>
+    public static TableEntity Copy(JsonObject json, string partitionKey, string rowKey)
     {
-        var entity = new TableEntity(partitionKey, json["RowKey"]!.GetValue<string>());
+        var entity = new TableEntity(partitionKey, rowKey);
         foreach (var (name, value) in json)
         {
             if (value is null || name.StartsWith("odata.", StringComparison.Ordinal) || name.Contains("@odata.", StringComparison.Ordinal)

@@ -3,7 +3,8 @@
 #   run      start Azurite (data under .data/; none if AzureWebJobsStorage is set), create local.settings.json, serve
 #            the API through the local Functions host on 127.0.0.1:7071 (--port N, --cors ORIGINS), and the sample app
 #   test     install what the tests need (npm packages, Debian tools), bicep build + lint of infra/ (no warnings),
-#            publish when the package is stale, run every test; Azurite is started by the tests
+#            publish when the package is stale, run every test (Azurite is started by the tests), then a smoke run of
+#            the benchmark (bench/bench.sh --quick) when no test filter is given
 #   publish  the deployable package (artifacts/functionsmfa.zip), as func azure functionapp publish lays it out
 #   bench    latency beside the storage floor, throughput at c=1/16/64, start-up, memory (bench/bench.sh; writes BENCHMARKS.md)
 set -euo pipefail
@@ -188,6 +189,18 @@ cmd_test() {
   passed=$(grep -oE 'Passed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
   failed=$(grep -oE 'Failed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
   echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+  # The whole suite (no filter given): the benchmark must keep working too. A tiny run, its numbers not checked (speed
+  # is shown by ./build.sh bench, never asserted); it fails on any answer the bench does not expect.
+  if [ "$#" -eq 0 ] && [ "$rc" -eq 0 ]; then
+    log "bench smoke run (bench/bench.sh --quick, about a minute)"
+    if bench/bench.sh --quick > .data/bench-quick.txt 2>&1; then
+      echo "bench smoke: ok (artifacts/bench/BENCHMARKS.quick.md)"
+    else
+      tail -40 .data/bench-quick.txt
+      echo "bench smoke: failed (.data/bench-quick.txt)"
+      rc=1
+    fi
+  fi
   return "$rc"
 }
 

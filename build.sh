@@ -30,6 +30,7 @@ ensure_test_tools() {
   command -v zbarimg >/dev/null || missing+=(zbar-tools)
   command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v gnuplot >/dev/null || missing+=(gnuplot-nox) # the bench smoke run's plot
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
   local sudo=""

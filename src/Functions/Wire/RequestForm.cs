@@ -51,7 +51,8 @@ internal sealed class RequestForm
         }
         catch (BadHttpRequestException bad)
         {
-            // The server's own limit (a chunked body has no length to check up front) is "too large", not "malformed".
+            // A server body limit, should one apply (the worker lifts its own: ErrorEnvelopeMiddleware), is "too large",
+            // not "malformed": a chunked body has no length to check up front.
             return (null, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? MfaErrors.RequestBodyTooLarge : MfaErrors.RequestBodyInvalid);
         }
 

@@ -4,7 +4,7 @@
 # the summary. About 5 minutes on 2 cores; not part of `./build.sh test`.
 #   bench/bench.sh            the real run (commit BENCHMARKS.md and bench/latency.png afterwards)
 #   bench/bench.sh --quick    tiny counts, to check the bench works; writes its report to artifacts/bench/ instead
-# Counts: BENCH_RUNS (start-up runs each, 10), BENCH_N (c=1 iterations, 150), BENCH_BUDGET (sign-ins per level, 300),
+# Counts: BENCH_RUNS (start-up runs each, 10), BENCH_N (c=1 iterations, 150), BENCH_WARMUP (discarded c=1 iterations, 20), BENCH_BUDGET (sign-ins per level, 300),
 # BENCH_LEVEL_SECONDS (20), BENCH_LEVEL_WARMUP (discarded sign-ins per level, 40), BENCH_LEVEL_ROUNDS (interleaved rounds of
 # the levels, each reporting its median, 3), BENCH_PHONE_EVERY (5); BENCH_SERVICE_ENV=NAME=value,… adds environment for the service
 # only (to compare runtime settings); BENCH_AZURITE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the Azurites. The

@@ -10,7 +10,7 @@
 //   4. the service's peak memory (VmHWM of its process tree) after the load;
 //   5. exec → first 200: the app through bench/serve.sh vs tools/HelloWorker under the local host, runs alternating.
 // Writes BENCHMARKS.md and bench/latency.png (gnuplot), prints the summary table. Env: BENCH_QUICK=1 (tiny counts),
-// BENCH_RUNS (start-up runs, default 10), BENCH_N (c=1 iterations), BENCH_BUDGET (sign-ins per level),
+// BENCH_RUNS (start-up runs, default 10), BENCH_N (c=1 iterations), BENCH_WARMUP (discarded c=1 iterations first, 20), BENCH_BUDGET (sign-ins per level),
 // BENCH_LEVEL_SECONDS (time limit per level), BENCH_LEVEL_ROUNDS (interleaved rounds of the levels), BENCH_LEVEL_WARMUP.
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ const num = (name, full, small) => Number(process.env[name] ?? (quick ? small : 
 const cfg = {
   runs: num('BENCH_RUNS', 10, 2),
   n: num('BENCH_N', 150, 4),
-  warmup: quick ? 2 : 20,
+  warmup: num('BENCH_WARMUP', 20, 2),
   budget: num('BENCH_BUDGET', 300, 12),
   levelWarmup: num('BENCH_LEVEL_WARMUP', 40, 4),
   levelSeconds: num('BENCH_LEVEL_SECONDS', 20, 10),

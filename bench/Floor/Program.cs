@@ -75,8 +75,7 @@ async Task<double> RunAsync(Recipe recipe)
         if (action is "update" or "delete")
         {
             // The row as the app's update will find it: a copy of what the update sends, where the recipe has it.
-            var rowKey = Guid.NewGuid().ToString("N");
-            var entity = sent is null ? Entity(pk, rowKey, 300) : Step.Copy(sent, pk, rowKey);
+            var entity = Row(Guid.NewGuid().ToString("N"), 300, sent);
             var response = await tables[name].AddEntityAsync(entity);
             prepared.Enqueue((entity.RowKey, response.Headers.ETag!.Value));
             made.Add((tables[name], entity.RowKey));
@@ -163,8 +162,7 @@ async Task<double> RunAsync(Recipe recipe)
     // A new row: a copy of the entity the app sent (under the floor's keys) where the recipe has it.
     TableEntity New(TableClient table, int bytes, JsonObject? sent = null)
     {
-        var rowKey = Guid.NewGuid().ToString("N");
-        var entity = sent is null ? Entity(pk, rowKey, bytes) : Step.Copy(sent, pk, rowKey);
+        var entity = Row(Guid.NewGuid().ToString("N"), bytes, sent);
         made.Add((table, entity.RowKey));
         return entity;
     }
@@ -178,8 +176,11 @@ async Task<double> RunAsync(Recipe recipe)
             return new TableTransactionAction(type, new TableEntity(pk, rowKey), etag);
         }
 
-        return new TableTransactionAction(type, sent is null ? Entity(pk, rowKey, bytes) : Step.Copy(sent, pk, rowKey), etag);
+        return new TableTransactionAction(type, Row(rowKey, bytes, sent), etag);
     }
+
+    // A row of the recipe's partition: a copy of what the app sent where the recipe has it, else one of `bytes`.
+    TableEntity Row(string rowKey, int bytes, JsonObject? sent) => sent is null ? Entity(pk, rowKey, bytes) : Step.Copy(sent, pk, rowKey);
 }
 
 // An entity of about `bytes` bytes on the wire, most of it one string property.

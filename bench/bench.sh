@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `./build.sh bench`: the service's latency beside its storage floor, throughput at c=1/16/64 over TOTP sign-ins,
 # start-up beside a bare isolated-worker app, and peak memory; writes BENCHMARKS.md and bench/latency.png and prints
-# the summary. About 5 minutes on 2 cores; not part of `./build.sh test`.
+# the summary. About 3 minutes on 2 cores; `./build.sh test` ends with its --quick smoke run.
 #   bench/bench.sh            the real run (commit BENCHMARKS.md and bench/latency.png afterwards)
 #   bench/bench.sh --quick    tiny counts, to check the bench works; writes its report to artifacts/bench/ instead
 # Counts: BENCH_RUNS (start-up runs each, 10), BENCH_N (c=1 iterations, 150), BENCH_WARMUP (discarded c=1 iterations, 20), BENCH_BUDGET (sign-ins per level, 300),

@@ -53,27 +53,43 @@ internal sealed partial class ErrorEnvelopeMiddleware(IHttpContextAccessor acces
         }
         catch (Exception exception) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
         {
-            var error = exception switch
+            var failure = Unwrapped(exception);
+            var error = failure switch
             {
                 BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? MfaErrors.RequestBodyTooLarge : MfaErrors.RequestBodyInvalid,
                 StorageContentionException => MfaErrors.ConcurrentRequestConflict,
-                _ when StorageFailures.IsUnavailable(exception, http.RequestAborted) => MfaErrors.StorageUnavailable,
+                _ when StorageFailures.IsUnavailable(failure, http.RequestAborted) => MfaErrors.StorageUnavailable,
                 _ => MfaErrors.InternalError,
             };
             if (error == MfaErrors.StorageUnavailable)
             {
-                LogStorageUnavailable(logger, context.FunctionDefinition.Name, StorageFailures.Describe(exception));
+                LogStorageUnavailable(logger, context.FunctionDefinition.Name, StorageFailures.Describe(failure));
             }
             else if (error == MfaErrors.InternalError)
             {
                 // The type and the stack only: an exception message may quote what the request carried.
-                LogFailed(logger, context.FunctionDefinition.Name, exception.GetType().FullName ?? "?", exception.StackTrace ?? "");
+                LogFailed(logger, context.FunctionDefinition.Name, failure.GetType().FullName ?? "?", failure.StackTrace ?? "");
             }
 
             http.Response.Clear();
             await ErrorResult.WriteAsync(http, error);
             context.GetInvocationResult().Value = Results.Empty;
         }
+    }
+
+    /// <summary>
+    /// The function's own exception: the worker's invoker hands a faulted function's exception on inside an
+    /// <see cref="AggregateException"/> of one (so a contention would otherwise be answered 500). Azure.Core's own
+    /// aggregate of retried tries has several and stays one.
+    /// </summary>
+    private static Exception Unwrapped(Exception exception)
+    {
+        while (exception is AggregateException { InnerExceptions: [var only] })
+        {
+            exception = only;
+        }
+
+        return exception;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage unavailable during {Function}: {Failure}; answered 503")]

@@ -14,6 +14,7 @@ public sealed class StorageFaults : HttpPipelinePolicy
     private readonly object gate = new();
     private int counted;
     private Func<int, HttpMessage, bool>? shouldFail;
+    private int failStatus = 503;
 
     /// <summary>The storage requests sent since the last <see cref="Arm"/> or <see cref="Count"/>.</summary>
     public int Requests
@@ -33,13 +34,17 @@ public sealed class StorageFaults : HttpPipelinePolicy
     /// <summary>Counts from zero and fails nothing.</summary>
     public void Count() => Arm((_, _) => false);
 
-    /// <summary>Fails every request that matches, counting from zero.</summary>
-    public void Arm(Func<int, HttpMessage, bool> predicate)
+    /// <summary>
+    /// Fails every request that matches, counting from zero, with <paramref name="status"/>: 503 as an unreachable
+    /// account, or 412 as a conditional write that lost to another writer (every time: contention without end).
+    /// </summary>
+    public void Arm(Func<int, HttpMessage, bool> predicate, int status = 503)
     {
         lock (gate)
         {
             counted = 0;
             shouldFail = predicate;
+            failStatus = status;
         }
     }
 
@@ -67,6 +72,7 @@ public sealed class StorageFaults : HttpPipelinePolicy
     private void ThrowIfFaulted(HttpMessage message)
     {
         bool fail;
+        int status;
         lock (gate)
         {
             if (shouldFail is null)
@@ -76,11 +82,12 @@ public sealed class StorageFaults : HttpPipelinePolicy
 
             counted++;
             fail = shouldFail(counted, message);
+            status = failStatus;
         }
 
         if (fail)
         {
-            throw new RequestFailedException(503, "Injected storage fault.");
+            throw new RequestFailedException(status, "Injected storage fault.");
         }
     }
 }

@@ -165,6 +165,31 @@ public sealed class StorageFaultTests(FaultAppFactory app) : IClassFixture<Fault
     }
 
     [Fact]
+    public async Task A_write_that_loses_every_round_is_answered_409_concurrent_request_conflict_and_leaves_nothing()
+    {
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId));
+
+        // Every transaction on the users' table loses its condition, as against writers that never stop: the retry
+        // bound ends it with the contract's conflict, not a 500.
+        app.Faults.Arm((_, m) => m.Request.Method == RequestMethod.Post && m.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal), status: 412);
+        HttpResponseMessage contended;
+        try
+        {
+            contended = await client.PostAsync("/v1/me/totp", null);
+        }
+        finally
+        {
+            app.Faults.Disarm();
+        }
+
+        await contended.ErrorAsync(409, "concurrent_request_conflict");
+        Assert.False((await Totp.TotpApi.PartitionAsync(app, userId)).ContainsKey("totp"));
+        var created = await client.PostAsync("/v1/me/totp", null);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+    }
+
+    [Fact]
     public async Task Concurrent_regenerations_each_return_a_set_that_works_or_a_clear_conflict()
     {
         var user = await app.EnrolAsync(Wire.NewUserId());

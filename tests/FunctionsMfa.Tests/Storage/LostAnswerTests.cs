@@ -75,6 +75,23 @@ public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<Lo
         Assert.Equal(HttpStatusCode.OK, (await app.ClientWithToken(signIn.GetProperty("session_token").GetString()!).GetAsync("/v1/me")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ada@example.com")]
+    public async Task A_session_whose_insert_answer_was_lost_is_handed_out_once(string? label)
+    {
+        var userId = Wire.NewUserId();
+        // A user without a second factor: the sign-in's session row (with the label, when one is new) is one transaction.
+        app.Answers.LoseFirst(m => m.Request.Method == RequestMethod.Post && m.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal));
+        var response = await app.BackendClient().PostJsonAsync("/v1/sign_ins", label is null ? new { user_id = userId } : new { user_id = userId, user_label = label });
+
+        Assert.Equal(1, app.Answers.Lost);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var signIn = await response.JsonAsync();
+        Assert.Equal("complete", signIn.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await app.ClientWithToken(signIn.GetProperty("session_token").GetString()!).GetAsync("/v1/me")).StatusCode);
+    }
+
     [Fact]
     public async Task An_audit_event_whose_insert_answer_was_lost_is_recorded_once()
     {

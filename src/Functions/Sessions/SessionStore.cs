@@ -73,25 +73,21 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
     /// <summary>
     /// One insert (one round trip), with <paramref name="alsoWrite"/> in its transaction when given (the user's label),
     /// then a signed token: the sign-in of a user without a second factor. If that extra write met a concurrent one
-    /// (another sign-in's label, equally right), the session is inserted without it. The session's id is new (its
-    /// sign-in's 128 random bits), so an insert that finds its row already there is this request's own: a try whose answer
-    /// was lost, sent again by the SDK. That row is read back (one more round trip, on that path only) and its session
-    /// handed out.
+    /// (another sign-in's label, equally right), the session is inserted without it. (A try whose answer was lost is
+    /// told apart by <see cref="UserStore.TryCommitAsync"/>.)
     /// </summary>
     public async Task<CreatedSession> CreateAsync(
         string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt,
         TableTransactionAction? alsoWrite, CancellationToken cancellationToken)
     {
         var (insert, session) = Prepare(userId, sessionId, amr, firstFactorAt, secondFactorAt);
-        if ((alsoWrite is not null && await users.TryCommitAsync([insert, alsoWrite], cancellationToken))
-            || await users.TryCommitAsync([insert], cancellationToken))
+        if (!(alsoWrite is not null && await users.TryCommitAsync([insert, alsoWrite], cancellationToken))
+            && !await users.TryCommitAsync([insert], cancellationToken))
         {
-            return session;
+            throw new Storage.StorageContentionException("session");
         }
 
-        var table = await users.TableAsync();
-        var written = await table.GetEntityIfExistsAsync<TableEntity>(userId, RowKey(sessionId), cancellationToken: cancellationToken);
-        return written.HasValue ? session : throw new Storage.StorageContentionException("session");
+        return session;
     }
 
     /// <summary>Deletes of the snapshot's expired session rows (If-Match), a bounded number, for the caller's transaction.</summary>

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure.Data.Tables;
 using FunctionsMfa.Functions.Storage;
 
@@ -78,6 +79,14 @@ internal sealed class UserStore(MfaStorage storage)
     /// Commits <paramref name="actions"/> (one partition, each conditional: If-Match or insert-if-absent) as one
     /// entity-group transaction: all or nothing, one round trip. False when any condition failed, i.e. some row changed
     /// since the snapshot it was decided on; the caller reads again and decides again, never overwrites.
+    /// <para>
+    /// A try whose answer was lost (a network timeout after storage wrote it) is sent again by the SDK and meets its own
+    /// rows: a condition fails though the transaction committed, and the caller would judge its own write as another's
+    /// (a factor "already enabled", backup codes written but never shown, a code stored but never sent). So a row the
+    /// transaction writes (the first it inserts, which no later write changes; else the first it updates) carries a
+    /// stamp (<see cref="CommitProperty"/>, random, this call's own), and a failed condition reads that property back
+    /// (one round trip, on this path only): when it is the stamp, the transaction committed and the answer is true.
+    /// </para>
     /// </summary>
     public async Task<bool> TryCommitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
@@ -93,6 +102,12 @@ internal sealed class UserStore(MfaStorage storage)
             throw new InvalidOperationException("Too many rows for one transaction.");
         }
 
+        // An inserted row (an audit event, a session) keeps its stamp: only this transaction wrote it. Else an updated one.
+        var stamped = (actions.FirstOrDefault(action => action.ActionType == TableTransactionActionType.Add)
+            ?? actions.FirstOrDefault(action => action.ActionType != TableTransactionActionType.Delete))?.Entity as TableEntity;
+        var stamp = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        stamped?[CommitProperty] = stamp;
+
         var table = await storage.TableAsync(MfaTables.Users);
         try
         {
@@ -101,9 +116,18 @@ internal sealed class UserStore(MfaStorage storage)
         }
         catch (Azure.RequestFailedException exception) when (exception.Status is 404 or 409 or 412)
         {
-            return false;
+            if (stamped is null)
+            {
+                return false;
+            }
+
+            var stored = await table.GetEntityIfExistsAsync<TableEntity>(stamped.PartitionKey, stamped.RowKey, [CommitProperty], cancellationToken);
+            return stored.HasValue && string.Equals(stored.Value!.GetString(CommitProperty), stamp, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>The property of a transaction's first written row that tells its own commit (see <see cref="TryCommitAsync"/>).</summary>
+    public const string CommitProperty = "Commit";
 
     /// <summary>The label authenticator apps show for the user: the app's <c>user_label</c> when one is known, else the id.</summary>
     public static string Label(UserSnapshot user)

@@ -5,6 +5,8 @@ using FunctionsMfa.Functions.Events;
 using FunctionsMfa.Functions.Storage;
 using FunctionsMfa.Tests.Infrastructure;
 using FunctionsMfa.Tests.SignIns;
+using FunctionsMfa.Tests.Sms;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsMfa.Tests.Storage;
@@ -41,20 +43,41 @@ public sealed class LostAnswers : HttpPipelinePolicy
     }
 }
 
-public sealed class LostAnswerAppFactory : MfaAppFactory
+public sealed class LostAnswerAppFactory : PhoneAppFactory
 {
     public LostAnswers Answers { get; } = new();
 
-    protected override void ConfigureTestServices(IServiceCollection services) =>
+    protected override void ConfigureTestServices(IServiceCollection services)
+    {
+        base.ConfigureTestServices(services);
         services.AddSingleton(new StoragePolicy(Answers, HttpPipelinePosition.PerRetry));
+    }
 }
 
 /// <summary>
 /// A write whose first try was stored but whose answer was lost is retried by the SDK and meets its own rows (409/412):
 /// the request still succeeds, once, and nothing is written twice (found by the bench at c=64, where it was a 500).
 /// </summary>
-public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<LostAnswerAppFactory>
+[Collection(SmsQueueCollection.Name)]
+public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<LostAnswerAppFactory>, IAsyncLifetime
 {
+    public Task InitializeAsync() => app.ClearSmsQueueAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static bool Transaction(HttpMessage message) =>
+        message.Request.Method == RequestMethod.Post && message.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal);
+
+    /// <summary>Sends <paramref name="request"/> with its first transaction's answer lost; its answer, which must be a success.</summary>
+    private async Task<JsonElement> LosingFirstAnswerAsync(Func<Task<HttpResponseMessage>> request)
+    {
+        app.Answers.LoseFirst(Transaction);
+        var response = await request();
+        Assert.Equal(1, app.Answers.Lost);
+        var body = response.Content.Headers.ContentLength is 0 ? default : await response.JsonAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {body}");
+        return body;
+    }
     private static bool Inserts(HttpMessage message, string table) =>
         message.Request.Method == RequestMethod.Post && message.Request.Uri.Path.EndsWith("/" + table, StringComparison.Ordinal);
 
@@ -126,5 +149,115 @@ public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<Lo
         var events = await app.Service<SecurityEventLog>().ListAsync(user.UserId, 50, CancellationToken.None);
         Assert.Single(events, e => e.Type == SecurityEventTypes.SecondFactorSucceeded);
         Assert.DoesNotContain(events, e => e.Type == SecurityEventTypes.SecondFactorFailed);
+    }
+
+    // Each write route, its one transaction's answer lost: the route answers as if sent once, and what it handed out works.
+
+    [Fact]
+    public async Task A_totp_verification_whose_answer_was_lost_returns_its_backup_codes_and_they_work()
+    {
+        var userId = Wire.NewUserId();
+        var client = app.ClientWithToken(app.SessionToken(userId, null));
+        var secret = (await (await client.PostAsync("/v1/me/totp", null)).JsonAsync()).GetProperty("secret").GetString()!;
+
+        var verified = await LosingFirstAnswerAsync(() => client.PostJsonAsync("/v1/me/totp/attempt_verification", new { code = app.TotpCode(secret) }));
+
+        Assert.True(verified.GetProperty("verified").GetBoolean());
+        var codes = verified.GetProperty("backup_codes");
+        Assert.Equal(10, codes.GetArrayLength());
+        await AssertSignsInAsync(userId, "backup_code", codes[0].GetString()!);
+    }
+
+    [Fact]
+    public async Task A_backup_code_regeneration_whose_answer_was_lost_returns_the_stored_set()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var client = app.ClientWithToken(app.SessionToken(user.UserId));
+
+        var set = await LosingFirstAnswerAsync(() => client.PostAsync("/v1/me/backup_codes", null));
+
+        await AssertSignsInAsync(user.UserId, "backup_code", set.GetProperty("codes")[0].GetString()!);
+        var old = await app.AttemptAsync(await app.StartSignInAsync(user.UserId), "backup_code", user.BackupCodes[1]);
+        Assert.False(old.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task A_totp_removal_whose_answer_was_lost_is_answered_as_removed()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var client = app.ClientWithToken(app.SessionToken(user.UserId));
+
+        var removed = await LosingFirstAnswerAsync(() => client.DeleteAsync("/v1/me/totp"));
+
+        Assert.True(removed.GetProperty("deleted").GetBoolean());
+        Assert.False((await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("totp_enabled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_phone_number_whose_insert_answer_was_lost_is_added_once()
+    {
+        var client = app.ClientWithToken(app.SessionToken(Wire.NewUserId(), null));
+        var number = TestNumbers.NewUs();
+
+        var added = await LosingFirstAnswerAsync(() => client.PostJsonAsync("/v1/me/phone_numbers", new { phone_number = number }));
+
+        var phones = (await (await client.GetAsync("/v1/me")).JsonAsync()).GetProperty("phone_numbers");
+        Assert.Equal(added.GetProperty("id").GetString(), Assert.Single(phones.EnumerateArray()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_verification_code_whose_answer_was_lost_is_sent_and_verifies_the_number()
+    {
+        var client = app.ClientWithToken(app.SessionToken(Wire.NewUserId(), null));
+        var number = TestNumbers.NewUs();
+        var id = (await client.AddAsync(number)).GetProperty("id").GetString()!;
+
+        await LosingFirstAnswerAsync(() => client.PostAsync($"/v1/me/phone_numbers/{id}/prepare_verification", null));
+        var code = await app.NextCodeAsync(number);
+
+        var verified = await LosingFirstAnswerAsync(() => client.AttemptAsync(id, code));
+        Assert.Equal("verified", verified.GetProperty("verification").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_backup_code_sign_in_whose_answer_was_lost_completes()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+        var signIn = await app.StartSignInAsync(user.UserId);
+
+        var completed = await LosingFirstAnswerAsync(() => app.AttemptAsync(signIn, "backup_code", user.BackupCodes[0]));
+
+        Assert.Equal("complete", completed.GetProperty("status").GetString());
+        Assert.Equal(9, (await app.BackendUserAsync(user.UserId)).GetProperty("backup_codes_remaining").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_sms_sign_in_whose_answers_were_lost_sends_its_code_and_completes()
+    {
+        var (userId, number) = await app.UserWithSecondFactorPhoneAsync();
+        var signIn = await app.StartSignInAsync(userId);
+
+        await LosingFirstAnswerAsync(() => app.ClientWithToken(signIn.ClientToken)
+            .PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" }));
+        var code = await app.NextCodeAsync(number);
+        var completed = await LosingFirstAnswerAsync(() => app.AttemptAsync(signIn, "phone_code", code));
+
+        Assert.Equal("complete", completed.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_reset_whose_answer_was_lost_is_answered_as_done()
+    {
+        var user = await app.EnrolAsync(Wire.NewUserId());
+
+        await LosingFirstAnswerAsync(() => app.BackendClient().DeleteAsync($"/v1/users/{user.UserId}/mfa"));
+
+        Assert.False((await app.BackendUserAsync(user.UserId)).GetProperty("two_factor_enabled").GetBoolean());
+    }
+
+    private async Task AssertSignsInAsync(string userId, string strategy, string code)
+    {
+        var attempt = await app.AttemptAsync(await app.StartSignInAsync(userId), strategy, code);
+        Assert.True(attempt.IsSuccessStatusCode, (await attempt.JsonAsync()).ToString());
     }
 }

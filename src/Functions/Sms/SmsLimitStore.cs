@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.Phone;
@@ -60,7 +61,14 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
                 return Refuse(wait);
             }
 
-            var entity = new TableEntity(partition, RowKey) { ["Sends"] = Format(SmsSendPolicy.Record(log.Sends, now, TimeSpan.FromHours(1))) };
+            // Stamped as UserStore.TryCommitAsync stamps a transaction: a try whose answer was lost, sent again by the
+            // SDK, meets its own write, which must not count as another's send (a 429 with no SMS sent).
+            var stamp = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            var entity = new TableEntity(partition, RowKey)
+            {
+                ["Sends"] = Format(SmsSendPolicy.Record(log.Sends, now, TimeSpan.FromHours(1))),
+                [UserStore.CommitProperty] = stamp,
+            };
             try
             {
                 if (log.ETag is { } etag)
@@ -77,6 +85,10 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
             catch (RequestFailedException exception) when (exception.Status is 409 or 412)
             {
                 log = await ReadAsync(table, partition, cancellationToken);
+                if (string.Equals(log.Commit, stamp, StringComparison.Ordinal))
+                {
+                    return null;
+                }
             }
         }
 
@@ -89,11 +101,11 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
         var response = await table.GetEntityIfExistsAsync<TableEntity>(partition, RowKey, cancellationToken: cancellationToken);
         if (!response.HasValue)
         {
-            return new SendLog([], null);
+            return new SendLog([], null, null);
         }
 
         var entity = response.Value!;
-        return new SendLog(Parse(entity.GetString("Sends")), entity.ETag);
+        return new SendLog(Parse(entity.GetString("Sends")), entity.ETag, entity.GetString(UserStore.CommitProperty));
     }
 
     private static IReadOnlyList<DateTimeOffset> Parse(string? value) =>
@@ -106,5 +118,5 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
 
     private static MfaError Refuse(TimeSpan wait) => MfaErrors.SmsTooManyRequests((int)Math.Ceiling(wait.TotalSeconds));
 
-    private sealed record SendLog(IReadOnlyList<DateTimeOffset> Sends, ETag? ETag);
+    private sealed record SendLog(IReadOnlyList<DateTimeOffset> Sends, ETag? ETag, string? Commit);
 }

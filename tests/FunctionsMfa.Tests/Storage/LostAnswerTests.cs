@@ -246,6 +246,24 @@ public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task An_sms_whose_number_reservation_answer_was_lost_is_still_sent()
+    {
+        var (userId, number) = await app.UserWithSecondFactorPhoneAsync();
+        var signIn = await app.StartSignInAsync(userId);
+
+        // The number's send log (its own table, one conditional write): its answer lost, the SDK's retry meets the
+        // request's own reservation, which is not another send inside the minimum interval.
+        app.Answers.LoseFirst(m => m.Request.Method != RequestMethod.Get && m.Request.Uri.Path.Contains("/" + MfaTables.SmsLimits, StringComparison.Ordinal));
+        var prepared = await app.ClientWithToken(signIn.ClientToken)
+            .PostJsonAsync($"/v1/client/sign_ins/{signIn.Id}/prepare_second_factor", new { strategy = "phone_code" });
+
+        Assert.Equal(1, app.Answers.Lost);
+        Assert.True(prepared.IsSuccessStatusCode, await prepared.Content.ReadAsStringAsync());
+        var completed = await app.AttemptAsync(signIn, "phone_code", await app.NextCodeAsync(number));
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+    }
+
+    [Fact]
     public async Task A_reset_whose_answer_was_lost_is_answered_as_done()
     {
         var user = await app.EnrolAsync(Wire.NewUserId());

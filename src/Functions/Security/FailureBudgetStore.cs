@@ -6,18 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace FunctionsMfa.Functions.Security;
 
-/// <summary>
-/// Proof that a sign-in's second factor was verified and committed: written on the <c>state</c> row in the same
-/// transaction that spends the code and creates the session. A retry of that very attempt (same sign-in, same code)
-/// after a later write failed finishes the sign-in from it instead of judging a code that is now used.
-/// </summary>
-internal sealed record SecondFactorReceipt(string SignInId, byte[] Proof, string SessionId, DateTimeOffset At);
-
-/// <summary>The user's <c>state</c> row as read: the failure budget, the last receipt, and the ETag every outcome is committed on.</summary>
-internal sealed record UserState(FailureBudget Budget, SecondFactorReceipt? Receipt, TableEntity? Row);
+/// <summary>The user's <c>state</c> row as read: the failure budget, and the ETag every outcome is committed on.</summary>
+internal sealed record UserState(FailureBudget Budget, TableEntity? Row);
 
 /// <summary>
-/// The user's <c>state</c> row (<c>Failures</c>, <c>LockedUntil</c>, the last receipt) in the user's partition. It is
+/// The user's <c>state</c> row (<c>Failures</c>, <c>LockedUntil</c>) in the user's partition. It is
 /// the one row every code evaluation commits on: a failure, a success and a lock are each written If-Match on the
 /// ETag read before the code was judged, in the same transaction as what the outcome spends. So of any number of
 /// concurrent attempts, only those judged against the current budget are committed, and at most the budget's number
@@ -36,30 +29,17 @@ internal sealed class FailureBudgetStore(UserStore users, IOptions<LockoutOption
         var row = user.Row(UserRows.State);
         if (row is null)
         {
-            return new UserState(FailureBudget.Fresh, null, null);
+            return new UserState(FailureBudget.Fresh, null);
         }
 
-        var budget = new FailureBudget(row.GetInt32("Failures") ?? 0, row.GetDateTimeOffset("LockedUntil"));
-        var receipt = row.GetString("ReceiptSignInId") is { } signInId && row.GetBinary("ReceiptProof") is { } proof
-            && row.GetString("ReceiptSessionId") is { } sessionId && row.GetDateTimeOffset("ReceiptAt") is { } at
-            ? new SecondFactorReceipt(signInId, proof, sessionId, at)
-            : null;
-        return new UserState(budget, receipt, row);
+        return new UserState(new FailureBudget(row.GetInt32("Failures") ?? 0, row.GetDateTimeOffset("LockedUntil")), row);
     }
 
     /// <summary>The conditional write of the <c>state</c> row: insert-if-absent, or replace If-Match on the ETag read.</summary>
-    public static TableTransactionAction Write(string userId, UserState read, FailureBudget budget, SecondFactorReceipt? receipt)
+    public static TableTransactionAction Write(string userId, UserState read, FailureBudget budget)
     {
         ArgumentNullException.ThrowIfNull(read);
         var entity = new TableEntity(userId, UserRows.State) { ["Failures"] = budget.Failures, ["LockedUntil"] = budget.LockedUntil };
-        if (receipt is not null)
-        {
-            entity["ReceiptSignInId"] = receipt.SignInId;
-            entity["ReceiptProof"] = receipt.Proof;
-            entity["ReceiptSessionId"] = receipt.SessionId;
-            entity["ReceiptAt"] = receipt.At;
-        }
-
         return read.Row is null
             ? new TableTransactionAction(TableTransactionActionType.Add, entity)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.Row.ETag);
@@ -76,7 +56,7 @@ internal sealed class FailureBudgetStore(UserStore users, IOptions<LockoutOption
             var user = await users.LoadAsync(userId, cancellationToken);
             var state = ReadState(user);
             if (state.Budget == FailureBudget.Fresh
-                || await users.TryCommitAsync([Write(userId, state, FailureBudget.Fresh, state.Receipt)], cancellationToken))
+                || await users.TryCommitAsync([Write(userId, state, FailureBudget.Fresh)], cancellationToken))
             {
                 return (state.Budget, user);
             }

@@ -57,19 +57,6 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
         return (new TableTransactionAction(TableTransactionActionType.Add, row), new CreatedSession(sessionId, tokens.Issue(userId, sessionId, amr, firstFactorAt, secondFactorAt)));
     }
 
-    /// <summary>A token for a session whose row was committed before (a retry finishing its sign-in); null when the row is gone.</summary>
-    public CreatedSession? Reissue(UserSnapshot user, string sessionId)
-    {
-        if (!IsActive(user, sessionId))
-        {
-            return null;
-        }
-
-        var row = user.Row(RowKey(sessionId))!;
-        var amr = (row.GetString("Amr") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return new CreatedSession(sessionId, tokens.Issue(user.UserId, sessionId, amr, row.GetDateTimeOffset("FirstFactorAt"), row.GetDateTimeOffset("SecondFactorAt")));
-    }
-
     /// <summary>
     /// One insert (one round trip), with <paramref name="alsoWrite"/> in its transaction when given (the user's label),
     /// then a signed token: the sign-in of a user without a second factor. If that extra write met a concurrent one

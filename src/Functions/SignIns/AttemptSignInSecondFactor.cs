@@ -4,7 +4,7 @@ namespace FunctionsMfa.Functions.SignIns;
 
 /// <summary>
 /// Round trips: 1 (the sign-in's creation row, to check the client token) and 1 (the user's partition), in parallel,
-/// then 1 (the outcome's transaction: the budget with its receipt, what the code spends, the session, the sign-in's
+/// then 1 (the outcome's transaction: the budget, what the code spends, the session, the sign-in's
 /// state row, the audit events), on success and on a wrong code alike; again on a conflict
 /// (tests/FunctionsMfa.Tests/Security/StorageRoundTripTests.cs pins them).
 /// </summary>

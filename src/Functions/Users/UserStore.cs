@@ -83,7 +83,7 @@ internal sealed class UserStore(MfaStorage storage)
     /// A try whose answer was lost (a network timeout after storage wrote it) is sent again by the SDK and meets its own
     /// rows: a condition fails though the transaction committed, and the caller would judge its own write as another's
     /// (a factor "already enabled", backup codes written but never shown, a code stored but never sent). So a row the
-    /// transaction writes (the first it inserts, which no later write changes; else the first it updates) carries a
+    /// transaction writes (the last it inserts, which no later write changes; else the first it updates) carries a
     /// stamp (<see cref="CommitProperty"/>, random, this call's own), and a failed condition reads that property back
     /// (one round trip, on this path only): when it is the stamp, the transaction committed and the answer is true.
     /// </para>
@@ -102,8 +102,9 @@ internal sealed class UserStore(MfaStorage storage)
             throw new InvalidOperationException("Too many rows for one transaction.");
         }
 
-        // An inserted row (an audit event, a session) keeps its stamp: only this transaction wrote it. Else an updated one.
-        var stamped = (actions.FirstOrDefault(action => action.ActionType == TableTransactionActionType.Add)
+        // The last row inserted (the audit event a transaction ends with, a session) keeps its stamp: its key is new and
+        // no later write changes it. Else the first row updated.
+        var stamped = (actions.LastOrDefault(action => action.ActionType == TableTransactionActionType.Add)
             ?? actions.FirstOrDefault(action => action.ActionType != TableTransactionActionType.Delete))?.Entity as TableEntity;
         var stamp = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         stamped?[CommitProperty] = stamp;

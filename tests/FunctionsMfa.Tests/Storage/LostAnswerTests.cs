@@ -137,7 +137,7 @@ public sealed class LostAnswerTests(LostAnswerAppFactory app) : IClassFixture<Lo
         var signIn = await app.StartSignInAsync(user.UserId);
 
         // The attempt's one transaction (budget, code step, session, sign-in, events) is written, its answer lost: the
-        // SDK's retry meets the rows it wrote, and the request finds its own receipt instead of judging a used code.
+        // SDK's retry meets the rows it wrote, and the request finds its own stamp instead of judging a used code.
         app.Answers.LoseFirst(m => m.Request.Method == RequestMethod.Post && m.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal));
         var response = await app.AttemptAsync(signIn, "totp", app.TotpCode(user.TotpSecret));
 

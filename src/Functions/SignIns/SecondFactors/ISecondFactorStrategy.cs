@@ -30,7 +30,7 @@ internal interface ISecondFactorStrategy
     /// </summary>
     Task<PrepareOutcome> PrepareAsync(SecondFactorContext context, RequestForm form, CancellationToken cancellationToken);
 
-    /// <summary>The code in the one form it is judged and receipted in; null when it is malformed (nothing is judged then).</summary>
+    /// <summary>The code in the one form it is judged in; null when it is malformed (nothing is judged then).</summary>
     string? Canonicalize(string code);
 
     /// <summary>

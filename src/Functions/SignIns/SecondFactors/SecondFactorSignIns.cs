@@ -15,19 +15,16 @@ namespace FunctionsMfa.Functions.SignIns.SecondFactors;
 /// <c>prepare_second_factor</c> and <c>attempt_second_factor</c>: the checks every strategy shares, in this order —
 /// the sign-in's state (complete, expired, abandoned), the user's lock (a locked user's code is never judged),
 /// the strategy (registered and enabled for this user) — then the strategy's judgement, committed in one transaction
-/// of the user's partition with everything it changes: the failure budget, the sign-in's state row, the session, the
-/// receipt and the audit events.
+/// of the user's partition with everything it changes: the failure budget, the sign-in's state row, the session and
+/// the audit events.
 /// </summary>
 internal sealed class SecondFactorSignIns(
     IEnumerable<ISecondFactorStrategy> strategies,
     UserStore users,
     FailureBudgetStore budgets,
     SessionStore sessions,
-    KeyedHash keyedHash,
     TimeProvider time)
 {
-    private const string ReceiptPurpose = "second-factor-receipt";
-
     private readonly Dictionary<string, ISecondFactorStrategy> byName =
         strategies.ToDictionary(s => s.Strategy, StringComparer.Ordinal);
 
@@ -81,13 +78,14 @@ internal sealed class SecondFactorSignIns(
     /// <summary>
     /// One attempt. The code is judged against the user's partition as read, and the outcome is committed in one
     /// transaction If-Match on the <c>state</c> row (and the sign-in's state row) read before judging: a failure (the
-    /// budget, the lock on the last one, a phone code's spent try, the events), or a success (the budget reset, a
-    /// receipt, what the code spends, the new session, the sign-in completed, the events). When anything committed in
+    /// budget, the lock on the last one, a phone code's spent try, the events), or a success (the budget reset, what
+    /// the code spends, the new session, the sign-in completed, the events). When anything committed in
     /// between, nothing is written, the partition is read again and the code judged again. So a response only ever
     /// reveals a committed outcome, at most the budget's number of failures is committed per lock window (and a phone
     /// code's number of tries per verification), a lock committed first refuses every later success, and a code is
     /// spent exactly when its sign-in completes. If the answer to that commit is lost and the SDK sends it again, the
-    /// request finds its own receipt and answers the committed session instead of judging a code that is now used.
+    /// transaction's stamp tells the request it committed (<see cref="UserStore.TryCommitAsync"/>), so it answers its
+    /// session instead of judging a code that is now used.
     /// Round trips, uncontended: 1 (the transaction; <paramref name="read"/>, the partition read with the sign-in,
     /// serves the first round, and each later round reads it again).
     /// </summary>
@@ -106,25 +104,13 @@ internal sealed class SecondFactorSignIns(
         }
 
         var sessionId = SessionStore.IdFor(created.Id);
-        // This request's own: a receipt matches only the request that committed it (its answer lost, the SDK sent it
-        // again), never another request with the same code, so exactly one request completes a sign-in.
-        var nonce = RandomNumberGenerator.GetBytes(16);
         var canonical = byName.GetValueOrDefault(strategyName)?.Canonicalize(code);
-        var proof = canonical is null ? null : keyedHash.Compute(ReceiptPurpose, created.Id + "\n" + strategyName + "\n" + canonical + "\n" + Convert.ToHexString(nonce));
         for (var round = 0; round < Contention.MaxRounds; round++)
         {
             // The partition read with the sign-in serves the first round.
             var user = round == 0 ? read : await users.LoadAsync(created.UserId, cancellationToken);
             var signIn = SignInStore.Current(created, user);
             var state = FailureBudgetStore.ReadState(user);
-            if (signIn.Status == SignInStatus.Complete && proof is not null && IsReceiptOf(state.Receipt, signIn, proof))
-            {
-                // This very attempt committed before and its answer was lost: answer the committed session again.
-                return sessions.Reissue(user, sessionId) is { } reissued
-                    ? (SignInAttemptResource.From(signIn, user, time.GetUtcNow()) with { SessionToken = reissued.Token }, null)
-                    : (null, MfaErrors.SignInExpired);
-            }
-
             var (strategy, error) = await AdmitAsync(signIn, user, strategyName, cancellationToken);
             if (strategy is null)
             {
@@ -136,7 +122,7 @@ internal sealed class SecondFactorSignIns(
                 return (null, error);
             }
 
-            if (canonical is null || proof is null)
+            if (canonical is null)
             {
                 return (null, MfaErrors.FormParamFormatInvalid("code"));
             }
@@ -167,7 +153,6 @@ internal sealed class SecondFactorSignIns(
                         return (null, MfaErrors.SignInExpired);
                     }
 
-                    var receipt = new SecondFactorReceipt(signIn.Id, proof, sessionId, now);
                     var completed = signIn with
                     {
                         Status = transition.To!.Value,
@@ -176,7 +161,7 @@ internal sealed class SecondFactorSignIns(
                     };
                     List<TableTransactionAction> actions =
                     [
-                        FailureBudgetStore.Write(signIn.UserId, state, state.Budget.AfterSuccess(now), receipt),
+                        FailureBudgetStore.Write(signIn.UserId, state, state.Budget.AfterSuccess(now)),
                         .. outcome.Spend,
                         sessionInsert,
                         SignInStore.Write(completed),
@@ -198,10 +183,6 @@ internal sealed class SecondFactorSignIns(
 
         throw new StorageContentionException("second-factor attempt");
     }
-
-    private static bool IsReceiptOf(SecondFactorReceipt? receipt, SignInRecord signIn, byte[] proof) =>
-        receipt is not null && receipt.SignInId == signIn.Id && receipt.SessionId == signIn.CreatedSessionId
-        && CryptographicOperations.FixedTimeEquals(receipt.Proof, proof);
 
     /// <summary>
     /// The shared gate, on the sign-in as it stands in the snapshot. When the user is locked, the sign-in that met the
@@ -273,7 +254,7 @@ internal sealed class SecondFactorSignIns(
 
         List<TableTransactionAction> actions =
         [
-            FailureBudgetStore.Write(signIn.UserId, state, after, state.Receipt),
+            FailureBudgetStore.Write(signIn.UserId, state, after),
             .. SecurityEventLog.Outcome(signIn.UserId, now, Ids.New("evt"), records),
         ];
         var next = signIn with

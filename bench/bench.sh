@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `./build.sh bench`: the service's latency beside its storage floor, throughput at c=1/16/64 over TOTP sign-ins,
 # start-up beside a bare isolated-worker app, and peak memory; writes BENCHMARKS.md and bench/latency.png and prints
-# the summary. About 3 minutes on 2 cores; `./build.sh test` ends with its --quick smoke run.
+# the summary. About 4 minutes on 2 cores; `./build.sh test` ends with its --quick smoke run.
 #   bench/bench.sh            the real run (commit BENCHMARKS.md and bench/latency.png afterwards)
 #   bench/bench.sh --quick    tiny counts, to check the bench works; writes its report to artifacts/bench/ instead
 # Counts: BENCH_RUNS (start-up runs each, 10), BENCH_N (c=1 iterations, 150), BENCH_WARMUP (discarded c=1 iterations, 20), BENCH_BUDGET (sign-ins per level, 300),
-# BENCH_LEVEL_SECONDS (20), BENCH_LEVEL_WARMUP (discarded sign-ins per level, 40), BENCH_LEVEL_ROUNDS (interleaved rounds of
+# BENCH_LEVEL_SECONDS (20), BENCH_LEVEL_WARMUP (discarded sign-ins per level, 300), BENCH_LEVEL_ROUNDS (interleaved rounds of
 # the levels, each reporting its median, 3), BENCH_PHONE_EVERY (5); BENCH_SERVICE_ENV=NAME=value,… adds environment for the service
 # only (to compare runtime settings); BENCH_AZURITE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the Azurites. The
 # service is started only through bench/serve.sh.

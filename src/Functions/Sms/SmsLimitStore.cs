@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.Phone;
@@ -61,13 +60,13 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
                 return Refuse(wait);
             }
 
-            // Stamped as UserStore.TryCommitAsync stamps a transaction: a try whose answer was lost, sent again by the
-            // SDK, meets its own write, which must not count as another's send (a 429 with no SMS sent).
-            var stamp = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            // A try whose answer was lost, sent again by the SDK, meets its own write, which must not count as another's
+            // send (a 429 with no SMS sent).
+            var stamp = CommitStamp.New();
             var entity = new TableEntity(partition, RowKey)
             {
                 ["Sends"] = Format(SmsSendPolicy.Record(log.Sends, now, TimeSpan.FromHours(1))),
-                [UserStore.CommitProperty] = stamp,
+                [CommitStamp.Property] = stamp,
             };
             try
             {
@@ -105,7 +104,7 @@ internal sealed class SmsLimitStore(MfaStorage storage, IOptions<SmsOptions> opt
         }
 
         var entity = response.Value!;
-        return new SendLog(Parse(entity.GetString("Sends")), entity.ETag, entity.GetString(UserStore.CommitProperty));
+        return new SendLog(Parse(entity.GetString("Sends")), entity.ETag, entity.GetString(CommitStamp.Property));
     }
 
     private static IReadOnlyList<DateTimeOffset> Parse(string? value) =>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Azure.Data.Tables;
 using FunctionsMfa.Functions.Storage;
 
@@ -84,7 +83,7 @@ internal sealed class UserStore(MfaStorage storage)
     /// rows: a condition fails though the transaction committed, and the caller would judge its own write as another's
     /// (a factor "already enabled", backup codes written but never shown, a code stored but never sent). So a row the
     /// transaction writes (the last it inserts, which no later write changes; else the first it updates) carries a
-    /// stamp (<see cref="CommitProperty"/>, random, this call's own), and a failed condition reads that property back
+    /// stamp (<see cref="CommitStamp"/>, random, this call's own), and a failed condition reads that property back
     /// (one round trip, on this path only): when it is the stamp, the transaction committed and the answer is true.
     /// </para>
     /// </summary>
@@ -106,8 +105,8 @@ internal sealed class UserStore(MfaStorage storage)
         // no later write changes it. Else the first row updated.
         var stamped = (actions.LastOrDefault(action => action.ActionType == TableTransactionActionType.Add)
             ?? actions.FirstOrDefault(action => action.ActionType != TableTransactionActionType.Delete))?.Entity as TableEntity;
-        var stamp = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        stamped?[CommitProperty] = stamp;
+        var stamp = CommitStamp.New();
+        stamped?[CommitStamp.Property] = stamp;
 
         var table = await storage.TableAsync(MfaTables.Users);
         try
@@ -122,13 +121,10 @@ internal sealed class UserStore(MfaStorage storage)
                 return false;
             }
 
-            var stored = await table.GetEntityIfExistsAsync<TableEntity>(stamped.PartitionKey, stamped.RowKey, [CommitProperty], cancellationToken);
-            return stored.HasValue && string.Equals(stored.Value!.GetString(CommitProperty), stamp, StringComparison.Ordinal);
+            var stored = await table.GetEntityIfExistsAsync<TableEntity>(stamped.PartitionKey, stamped.RowKey, [CommitStamp.Property], cancellationToken);
+            return stored.HasValue && string.Equals(stored.Value!.GetString(CommitStamp.Property), stamp, StringComparison.Ordinal);
         }
     }
-
-    /// <summary>The property of a transaction's first written row that tells its own commit (see <see cref="TryCommitAsync"/>).</summary>
-    public const string CommitProperty = "Commit";
 
     /// <summary>The label authenticator apps show for the user: the app's <c>user_label</c> when one is known, else the id.</summary>
     public static string Label(UserSnapshot user)

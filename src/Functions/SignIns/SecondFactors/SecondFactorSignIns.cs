@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Azure.Data.Tables;
 using FunctionsMfa.Domain.SignIns;
 using FunctionsMfa.Functions.Crypto;

@@ -156,11 +156,14 @@ function developmentKeys() {
 
 const keys = developmentKeys();
 const smsFile = path.join(scratch, 'sms.jsonl');
-/** The codes sent to a number so far, oldest first, from the File provider's JSON lines. */
+/**
+ * The codes sent to a number so far, oldest first, from the File provider's JSON lines: only lines that end in a
+ * newline, as the last one may be half-written while the provider appends it (a run once failed on a line cut short).
+ */
 function smsCodes(number) {
   let text = '';
   try { text = readFileSync(smsFile, 'utf8'); } catch { return []; }
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((m) => m.to === number).map((m) => m.code);
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((m) => m.to === number).map((m) => m.code);
 }
 /** Waits (off the clock) for the code after the `known` ones: it comes through the sms-codes queue and the host's trigger. */
 async function nextSmsCode(number, known) {

@@ -61,12 +61,15 @@ export async function createSignIn(userId) {
 
 const smsRead = new Map();
 
+/** The lines that end in a newline: the provider may be appending the last one as it is read. */
+const completeLines = (text) => text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+
 /** The code of the next SMS to `to` that this process has not read yet (the queue is drained in the background). */
 export async function nextSmsCode(to, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const sent = existsSync(env.smsFile)
-      ? readFileSync(env.smsFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((sms) => sms.to === to)
+      ? completeLines(readFileSync(env.smsFile, 'utf8')).map((line) => JSON.parse(line)).filter((sms) => sms.to === to)
       : [];
     const read = smsRead.get(to) ?? 0;
     if (sent.length > read) {

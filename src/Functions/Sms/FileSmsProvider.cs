@@ -8,8 +8,9 @@ internal sealed record FileSmsLine(string To, string Body, string Code, long Sen
 
 /// <summary>
 /// The local-development provider: appends each SMS as one JSON line <c>{"to","body","code","sent_at"}</c> to
-/// <c>Mfa:Sms:FilePath</c>, so a developer (or a test) reads the code without a phone. Not for production: the file
-/// holds codes in clear.
+/// <c>Mfa:Sms:FilePath</c>, so a developer (or a test) reads the code without a phone. A program polling the file
+/// takes only the lines that end in a newline: the last one may still be half-written when it reads. Not for
+/// production: the file holds codes in clear.
 /// </summary>
 internal sealed class FileSmsProvider(IOptions<SmsOptions> options, TimeProvider time) : ISmsProvider
 {

@@ -128,15 +128,11 @@ public sealed class PublishedPackageTests
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (File.Exists(smsFile))
+            foreach (var sms in SmsFileLines.Read(smsFile))
             {
-                foreach (var line in await File.ReadAllLinesAsync(smsFile))
+                if (sms.GetProperty("to").GetString() == number)
                 {
-                    using var sms = JsonDocument.Parse(line);
-                    if (sms.RootElement.GetProperty("to").GetString() == number)
-                    {
-                        return sms.RootElement.GetProperty("code").GetString()!;
-                    }
+                    return sms.GetProperty("code").GetString()!;
                 }
             }
 

@@ -19,9 +19,7 @@ public class FileSmsAppFactory : MfaAppFactory
 
     /// <summary>The lines written so far to <paramref name="to"/>.</summary>
     public IReadOnlyList<JsonElement> LinesTo(string to) =>
-        !File.Exists(SmsFile)
-            ? []
-            : [.. File.ReadAllLines(SmsFile).Select(l => JsonDocument.Parse(l).RootElement.Clone()).Where(l => l.GetProperty("to").GetString() == to)];
+        [.. SmsFileLines.Read(SmsFile).Where(l => l.GetProperty("to").GetString() == to)];
 }
 
 [Collection(SmsQueueCollection.Name)]

@@ -7,6 +7,12 @@ namespace FunctionsMfa.Functions.Sessions;
 /// <summary>A session created by a completed sign-in, and its first token.</summary>
 internal sealed record CreatedSession(string SessionId, string Token);
 
+/// <summary>A session whose row is being written: <see cref="Issue"/> signs its first token (see <see cref="SessionStore.Prepare"/>).</summary>
+internal sealed class PendingSession(SessionTokens tokens, string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt)
+{
+    public CreatedSession Issue() => new(sessionId, tokens.Issue(userId, sessionId, amr, firstFactorAt, secondFactorAt));
+}
+
 /// <summary>
 /// Sessions are rows of the user's partition (<c>session_{sess_…}</c>), so a <c>/v1/me</c> request checks its token's
 /// session in the partition query it makes anyway, and a factor change or a reset ends sessions in the same
@@ -39,10 +45,12 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
     }
 
     /// <summary>
-    /// The insert of a new session's row (for the caller's transaction), and its token. The token is only handed out
-    /// once the transaction committed.
+    /// The insert of a new session's row (for the caller's transaction), and the session whose token
+    /// <see cref="PendingSession.Issue"/> signs: a caller may sign while its transaction is in flight (the signature is
+    /// CPU work the request would otherwise wait for after the answer), and hands the token out only once the
+    /// transaction committed. A token whose row never committed is refused anyway (<see cref="IsActive"/>).
     /// </summary>
-    public (TableTransactionAction Insert, CreatedSession Session) Prepare(
+    public (TableTransactionAction Insert, PendingSession Session) Prepare(
         string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt)
     {
         var now = time.GetUtcNow();
@@ -54,12 +62,12 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
             ["FirstFactorAt"] = firstFactorAt,
             ["SecondFactorAt"] = secondFactorAt,
         };
-        return (new TableTransactionAction(TableTransactionActionType.Add, row), new CreatedSession(sessionId, tokens.Issue(userId, sessionId, amr, firstFactorAt, secondFactorAt)));
+        return (new TableTransactionAction(TableTransactionActionType.Add, row), new PendingSession(tokens, userId, sessionId, amr, firstFactorAt, secondFactorAt));
     }
 
     /// <summary>
     /// One insert (one round trip), with <paramref name="alsoWrite"/> in its transaction when given (the user's label),
-    /// then a signed token: the sign-in of a user without a second factor. If that extra write met a concurrent one
+    /// and a token signed while it is in flight: the sign-in of a user without a second factor. If that extra write met a concurrent one
     /// (another sign-in's label, equally right), the session is inserted without it. (A try whose answer was lost is
     /// told apart by <see cref="UserStore.TryCommitAsync"/>.)
     /// </summary>
@@ -67,9 +75,10 @@ internal sealed class SessionStore(UserStore users, SessionTokens tokens, IOptio
         string userId, string sessionId, IReadOnlyList<string> amr, DateTimeOffset firstFactorAt, DateTimeOffset? secondFactorAt,
         TableTransactionAction? alsoWrite, CancellationToken cancellationToken)
     {
-        var (insert, session) = Prepare(userId, sessionId, amr, firstFactorAt, secondFactorAt);
-        if (!(alsoWrite is not null && await users.TryCommitAsync([insert, alsoWrite], cancellationToken))
-            && !await users.TryCommitAsync([insert], cancellationToken))
+        var (insert, pending) = Prepare(userId, sessionId, amr, firstFactorAt, secondFactorAt);
+        var committing = users.TryCommitAsync(alsoWrite is null ? [insert] : [insert, alsoWrite], cancellationToken);
+        var session = pending.Issue();
+        if (!await committing && (alsoWrite is null || !await users.TryCommitAsync([insert], cancellationToken)))
         {
             throw new Storage.StorageContentionException("session");
         }

@@ -168,12 +168,15 @@ internal sealed class SecondFactorSignIns(
                         .. sessions.CleanupActions(user),
                         .. SignInStore.CleanupActions(user, now, signIn.Id),
                     ];
-                    if (!await users.TryCommitAsync(actions, cancellationToken))
+                    // The token is signed while the transaction is in flight, and handed out only once it committed.
+                    var committing = users.TryCommitAsync(actions, cancellationToken);
+                    var token = session.Issue().Token;
+                    if (!await committing)
                     {
                         continue;
                     }
 
-                    return (SignInAttemptResource.From(completed, user, now) with { SessionToken = session.Token }, null);
+                    return (SignInAttemptResource.From(completed, user, now) with { SessionToken = token }, null);
 
                 default:
                     throw new InvalidOperationException("Unknown attempt result.");

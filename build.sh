@@ -182,10 +182,17 @@ cmd_test() {
   log "running tests"
   local out=.data/test-output.txt
   mkdir -p .data
+  rm -f .data/test-host.log
   set +e
   dotnet test --no-build -c Debug --nologo "$@" 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
   set -e
+  # The embedded host's console is not shown by the test runner; its own account of an invocation that failed (an
+  # empty 500 from the host) is in .data/test-host.log (tests/FunctionsMfa.Tests/Infrastructure/HostLogFile.cs).
+  if [ "$rc" -ne 0 ] && [ -f .data/test-host.log ]; then
+    echo "the host's invocation failures during the run (.data/test-host.log):"
+    grep -E 'HttpInvoker' .data/test-host.log | tail -20 || true
+  fi
   local passed failed
   passed=$(grep -oE 'Passed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
   failed=$(grep -oE 'Failed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')

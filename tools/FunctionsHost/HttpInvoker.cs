@@ -88,7 +88,9 @@ internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder 
         var forwarded = await forwarder.SendAsync(context, worker.ToString(), client, config);
         if (forwarded != ForwarderError.None)
         {
-            LogForwardingFailed(function.Name, forwarded.ToString());
+            // The reason (a refused or timed-out connection, a reset) without the message: it may quote the request.
+            var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception is { } exception ? $"{forwarded}: {exception.GetType().Name}{Inner(exception)}" : forwarded.ToString();
+            LogForwardingFailed(function.Name, reason);
         }
         else if (context.Response.HasStarted)
         {
@@ -97,6 +99,9 @@ internal sealed partial class HttpInvoker(WorkerChannel channel, IHttpForwarder 
     }
 
     public void Dispose() => client.Dispose();
+
+    private static string Inner(Exception exception) =>
+        exception.InnerException is { } inner ? (inner is System.Net.Sockets.SocketException socket ? $" ({socket.SocketErrorCode})" : $" ({inner.GetType().Name}{Inner(inner)})") : "";
 
     internal static string Json(IEnumerable<(string Name, string Value)> pairs)
     {

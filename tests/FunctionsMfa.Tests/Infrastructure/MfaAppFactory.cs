@@ -75,7 +75,7 @@ public class MfaAppFactory : IAsyncLifetime, IAsyncDisposable
         host = FunctionsMfa.LocalHost.LocalHost.Build(
             new HostArguments(AppContext.BaseDirectory, Port: 0, Cors: CorsOrigins, CorsCredentials: false),
             app,
-            new HostEmbedding(StartWorkerAsync, PollQueues, QueueLease, HostLogs));
+            new HostEmbedding(StartWorkerAsync, PollQueues, QueueLease, new HostLogFile(GetType().Name, HostLogs)));
         await host.StartAsync();
         await host.Services.GetRequiredService<WorkerChannel>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         address = new Uri(host.Services.GetRequiredService<HttpEndpoint>().BaseUrl + "/");

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace FunctionsMfa.Tests.Infrastructure;
@@ -13,10 +12,9 @@ internal sealed class HostLogFile(string fixture, ILoggerProvider? inner) : ILog
 {
     private static readonly Lock Writing = new();
     private static readonly string Path = CreatePath();
-    private readonly ConcurrentDictionary<string, ILogger> loggers = new();
 
-    public ILogger CreateLogger(string categoryName) =>
-        loggers.GetOrAdd(categoryName, category => new Logger(fixture, category, inner?.CreateLogger(category)));
+    // The logger factory keeps one logger per category and provider, so none is cached here.
+    public ILogger CreateLogger(string categoryName) => new Logger(fixture, categoryName, inner?.CreateLogger(categoryName));
 
     public void Dispose() => inner?.Dispose();
 

@@ -4,7 +4,8 @@
 //      between two marker requests; the log also gives each round trip's kind and size, and the rows each read
 //      returned (the floor's recipe: the floor reads copies of them);
 //   2. per-operation latency at c=1, each iteration followed by the floor: the same round trips sent straight to the
-//      same Azurite by bench/Floor (Azure.Data.Tables, as the app), so op/floor is what the service adds;
+//      same Azurite by bench/Floor (Azure.Data.Tables, as the app), so op/floor is what the service adds; beside it, a
+//      request's fixed cost: tools/HelloWorker under the same host (the host alone, and a bare worker's hello);
 //   3. TOTP sign-ins (POST /v1/sign_ins + attempt_second_factor) at c=1/16/64, one pre-enrolled user per sign-in
 //      (a TOTP step is accepted once per user), bounded in sign-ins and seconds per level; errors counted;
 //   4. the service's peak memory (VmHWM of its process tree) after the load;

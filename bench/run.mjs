@@ -197,36 +197,30 @@ function serviceEnv(storage) {
 const serveScript = path.join(repo, 'bench', 'serve.sh');
 const serveLabel = spawnSync(serveScript, ['--describe'], { encoding: 'utf8' }).stdout.trim();
 
-async function startService(storage) {
+/** Starts `command` on a free port (`args(port)`) and waits, at most 60 s, for a 200 on `route`. */
+async function startListening(label, command, args, route, storage, sockets) {
   const port = await freePort();
-  const service = startGroup(serveScript, [String(port)], serviceEnv(storage), true);
+  const started = startGroup(command, args(port), serviceEnv(storage), true);
   const t0 = performance.now();
-  while (!(await probe(port, '/health'))) {
-    if (service.child.exitCode !== null) throw new Error(`bench/serve.sh exited with ${service.child.exitCode}: ${service.child.stderrText().slice(-2000)}`);
-    if (performance.now() - t0 > 60_000) throw new Error('the service did not answer GET /health within 60 s');
+  while (!(await probe(port, route))) {
+    if (started.child.exitCode !== null) throw new Error(`${label} exited with ${started.child.exitCode}: ${started.child.stderrText().slice(-2000)}`);
+    if (performance.now() - t0 > 60_000) throw new Error(`${label} did not answer GET ${route} within 60 s`);
     await sleep(5);
   }
-  return { ...service, port, api: apiClient(`http://127.0.0.1:${port}`, { sockets: 64 }) };
+  return { ...started, port, api: apiClient(`http://127.0.0.1:${port}`, { sockets }) };
 }
+
+const startService = (storage) => startListening('bench/serve.sh', serveScript, (port) => [String(port)], '/health', storage, 64);
 
 // The bare isolated worker under the same local host: what any request costs before an app does anything.
 const hostDll = path.join(repo, 'tools', 'FunctionsHost', 'bin', 'Release', 'net10.0', 'FunctionsMfa.LocalHost.dll');
 const helloRoot = path.join(repo, 'tools', 'HelloWorker', 'bin', 'Release', 'net10.0');
-async function startHello(storage) {
-  const port = await freePort();
-  const hello = startGroup('dotnet', [hostDll, '--script-root', helloRoot, '--port', String(port)], serviceEnv(storage), true);
-  const t0 = performance.now();
-  while (!(await probe(port, '/api/hello/bench'))) {
-    if (hello.child.exitCode !== null) throw new Error(`HelloWorker's host exited with ${hello.child.exitCode}: ${hello.child.stderrText().slice(-2000)}`);
-    if (performance.now() - t0 > 60_000) throw new Error('HelloWorker did not answer within 60 s');
-    await sleep(5);
-  }
-  return { ...hello, port, api: apiClient(`http://127.0.0.1:${port}`) };
-}
+const helloRoute = '/api/hello/bench';
+const startHello = (storage) => startListening('HelloWorker\'s host', 'dotnet', (port) => [hostDll, '--script-root', helloRoot, '--port', String(port)], helloRoute, storage, 1);
 // Its rows of the fixed-cost table: a route no function has (the host answers 404 itself) and the bare worker's hello.
 const FIXED = [
   { name: 'the local host alone', route: '/bench/no-such-route', status: 404, crosses: 'the host\'s Kestrel and router, which answers 404 itself' },
-  { name: 'bare isolated worker (tools/HelloWorker)', route: '/api/hello/bench', status: 200, crosses: 'the host, its HTTP and gRPC hop to a bare isolated worker, the worker\'s invocation of a one-line function' },
+  { name: 'bare isolated worker (tools/HelloWorker)', route: helloRoute, status: 200, crosses: 'the host, its HTTP and gRPC hop to a bare isolated worker, the worker\'s invocation of a one-line function' },
 ];
 
 // ---- The operations: one fresh user per iteration, each request on its own, measured one at a time. ----
@@ -655,7 +649,7 @@ try {
   log(`5/5 start-up, ${cfg.runs} runs each, alternating`);
   const env = serviceEnv(azurite.connection);
   const app = () => timeToFirst200(serveScript, [], env, '/health', (a, port) => [String(port)]);
-  const hello = () => timeToFirst200('dotnet', [hostDll, '--script-root', helloRoot], env, '/api/hello/bench', (a, port) => [...a, '--port', String(port)]);
+  const hello = () => timeToFirst200('dotnet', [hostDll, '--script-root', helloRoot], env, helloRoute, (a, port) => [...a, '--port', String(port)]);
   await app(); await hello(); // one discarded run each puts the files in the page cache
   const times = { app: [], hello: [] };
   for (let i = 0; i < cfg.runs; i++) {
@@ -683,7 +677,7 @@ const summary = [];
 summary.push('| measure | value | target (issue 11) |', '|---|---:|---|');
 summary.push(`| attempt_second_factor totp p50 / floor p50 (c=1) | ${f1(totp.p50)} / ${f1(totp.floorP50)} ms = **${f2(totp.p50 / totp.floorP50)}×** | ≤ 1.5× ${totp.p50 / totp.floorP50 <= 1.5 ? '✓' : '✗'} |`);
 summary.push(`| the same less a request's fixed cost (host, hop, worker pipeline: GET /health): (attempt p50 − health p50) / floor p50 | (${f1(totp.p50)} − ${f1(hop.p50)}) / ${f1(totp.floorP50)} ms = ${f2((totp.p50 - hop.p50) / totp.floorP50)}× | (for comparison) |`);
-const bareWorker = report.fixed.find((f) => f.route === '/api/hello/bench');
+const bareWorker = report.fixed.find((f) => f.route === helloRoute);
 summary.push(`| what the target allows beside the floor (0.5 × floor p50) / a bare isolated worker's request under the same host (tools/HelloWorker p50) | ${f1(0.5 * totp.floorP50)} / ${f1(bareWorker.p50)} ms | (the hosting model's own cost) |`);
 summary.push(`| TOTP sign-ins/s at c=16, median of ${cfg.levelRounds} rounds (every round) | **${f1(c16.throughput)}** (${c16.roundThroughputs.map(f1).join(', ')}) | ≥ 111 (1.5 × 74) ${c16.throughput >= 111 ? '✓' : '✗'} |`);
 summary.push(`| errors at c=64, all rounds | **${c64.errorsAllRounds}** of ${c64.attemptedAllRounds} | 0 ${c64.errorsAllRounds === 0 ? '✓' : '✗'} |`);
@@ -697,7 +691,7 @@ for (const o of report.ops) {
 }
 const fixedTable = ['| request | what it crosses | n | p50 ms | p99 ms |', '|---|---|---:|---:|---:|'];
 for (const f of report.fixed) fixedTable.push(`| ${f.name}: GET ${f.route} (${f.status}) | ${f.crosses} | ${f.n} | ${f1(f.p50)} | ${f1(f.p99)} |`);
-fixedTable.push(`| the app: ${hop.name.replace(' (no storage: the host hop)', '')} | the same, with the app's worker, its middleware and a function with no storage | ${hop.n} | ${f1(hop.p50)} | ${f1(hop.p99)} |`);
+fixedTable.push(`| the app: GET /health | the same, with the app's worker, its middleware and a function with no storage | ${hop.n} | ${f1(hop.p50)} | ${f1(hop.p99)} |`);
 const recipeTable = ['| operation | round trips, in order (from Azurite\'s log; the floor sends the same) |', '|---|---|'];
 for (const o of report.ops) recipeTable.push(`| ${o.name} | ${o.recipe} |`);
 
@@ -794,7 +788,7 @@ const md = [
   'HTTP/1.1 GET on a new connection, polled every millisecond; then the process group is killed.', '',
   '| app | started by | route | median ms | p90 | min | max |', '|---|---|---|---:|---:|---:|---:|',
   `| FunctionsMfa | \`bench/serve.sh\`: ${serveLabel} | GET /health | ${f1(s.app.median)} | ${f1(s.app.p90)} | ${f1(s.app.min)} | ${f1(s.app.max)} |`,
-  `| tools/HelloWorker (bare isolated worker) | tools/FunctionsHost (local host) | GET /api/hello/bench | ${f1(s.hello.median)} | ${f1(s.hello.p90)} | ${f1(s.hello.min)} | ${f1(s.hello.max)} |`, '',
+  `| tools/HelloWorker (bare isolated worker) | tools/FunctionsHost (local host) | GET ${helloRoute} | ${f1(s.hello.median)} | ${f1(s.hello.p90)} | ${f1(s.hello.min)} | ${f1(s.hello.max)} |`, '',
   `Note: app started via serve.sh: ${serveLabel}.`, '',
   `Raw FunctionsMfa: ${s.times.app.map(f1).join(', ')}`, '',
   `Raw HelloWorker: ${s.times.hello.map(f1).join(', ')}`, '',
